@@ -1,0 +1,11 @@
+//! The pure rules of Austa Care: identifiers, the enumerations the database checks, validation of
+//! Brazilian documents and codes, and the tenant scope. Nothing here does I/O; the clock is a parameter.
+
+pub mod enums;
+pub mod ids;
+pub mod scope;
+pub mod validation;
+
+pub use enums::Vocabulary;
+pub use ids::EntityId;
+pub use scope::{Principal, Subject, TenantScope};

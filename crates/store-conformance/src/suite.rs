@@ -1,0 +1,707 @@
+//! The scenarios every backend must pass. Each takes a freshly migrated store.
+
+use austa_domain::enums::Role;
+use austa_domain::ids::*;
+use austa_domain::{EntityId, Principal, Subject};
+use austa_store::model::*;
+use austa_store::table::Mutability;
+use austa_store::{Entity, ListQuery, Store, StoreError, TxMode, Value};
+use time::Duration;
+
+use crate::fixtures::{self, World, now};
+
+/// Create, read, update, soft-delete and list one entity; returns nothing, panics on any deviation.
+async fn crud_cycle<E: Entity>(store: &dyn Store, world: &World, entity: E, mutate: impl FnOnce(&mut E)) {
+    let table = E::TABLE.name;
+    let scope = world.scope();
+    let mut tx = store.begin(scope, TxMode::Write).await.unwrap();
+    let created = tx
+        .create(&entity)
+        .await
+        .unwrap_or_else(|e| panic!("{table}: create: {e}"));
+    assert!(created == entity, "{table}: create returns what was written");
+    let read = tx.get::<E>(entity.id()).await.unwrap();
+    assert!(read == entity, "{table}: read equals what was written");
+    tx.commit().await.unwrap();
+
+    let listed = list_all::<E>(store, world).await;
+    assert!(
+        listed.iter().any(|e| e.id() == entity.id()),
+        "{table}: list shows the new row"
+    );
+
+    let mut changed = entity.clone();
+    mutate(&mut changed);
+    let mut tx = store.begin(scope, TxMode::Write).await.unwrap();
+    if E::TABLE.mutability == Mutability::AppendOnly {
+        assert!(
+            matches!(tx.update(&changed).await, Err(StoreError::AppendOnly { .. })),
+            "{table}: update refused"
+        );
+        assert!(
+            matches!(
+                tx.soft_delete::<E>(entity.id(), now()).await,
+                Err(StoreError::AppendOnly { .. })
+            ),
+            "{table}: delete refused"
+        );
+        tx.rollback().await.unwrap();
+        return;
+    }
+    assert!(changed != entity, "{table}: the mutation changes something");
+    let updated = tx
+        .update(&changed)
+        .await
+        .unwrap_or_else(|e| panic!("{table}: update: {e}"));
+    assert!(updated == changed, "{table}: update returns the new row");
+    assert!(
+        tx.get::<E>(entity.id()).await.unwrap() == changed,
+        "{table}: read after update"
+    );
+    tx.soft_delete::<E>(entity.id(), now())
+        .await
+        .unwrap_or_else(|e| panic!("{table}: delete: {e}"));
+    assert!(
+        tx.find::<E>(entity.id()).await.unwrap().is_none(),
+        "{table}: deleted rows are invisible"
+    );
+    assert!(
+        matches!(tx.update(&changed).await, Err(StoreError::NotFound)),
+        "{table}: deleted rows cannot be updated"
+    );
+    assert!(
+        matches!(
+            tx.soft_delete::<E>(entity.id(), now()).await,
+            Err(StoreError::NotFound)
+        ),
+        "{table}: a row is deleted once"
+    );
+    tx.commit().await.unwrap();
+    let listed = list_all::<E>(store, world).await;
+    assert!(
+        !listed.iter().any(|e| e.id() == entity.id()),
+        "{table}: lists hide deleted rows"
+    );
+}
+
+async fn list_all<E: Entity>(store: &dyn Store, world: &World) -> Vec<E> {
+    let mut tx = store.begin(world.scope(), TxMode::Read).await.unwrap();
+    let mut all = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = tx.list::<E>(&ListQuery::first(2).after(cursor)).await.unwrap();
+        all.extend(page.items);
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    all
+}
+
+fn bump(t: &mut time::OffsetDateTime) {
+    *t += Duration::seconds(1);
+}
+
+/// Every table: create, read, update, soft delete, list (append-only tables refuse changes).
+pub async fn crud_on_every_table(store: &dyn Store) {
+    let w = World::create(store).await;
+    let org = w.organization.id;
+    let fresh = World::new();
+
+    // Organizations are the tenant itself: created by the platform, then handled inside their scope.
+    let mut other_org = fixtures::organization();
+    other_org.id = org; // same id as the scope, but we only exercise update/delete on the existing one
+    let mut changed_org = w.organization.clone();
+    changed_org.name = "Clínica Renomeada".into();
+    bump(&mut changed_org.updated_at);
+    let mut tx = store.begin(w.scope(), TxMode::Write).await.unwrap();
+    assert!(
+        tx.update(&changed_org).await.unwrap() == changed_org,
+        "organizations: update"
+    );
+    assert!(
+        tx.get::<Organization>(org).await.unwrap() == changed_org,
+        "organizations: read"
+    );
+    tx.commit().await.unwrap();
+    assert_eq!(
+        list_all::<Organization>(store, &w).await.len(),
+        1,
+        "an organization sees only itself"
+    );
+
+    let rebase = |mut u: User, n: u32| {
+        u.id = UserId::generate();
+        u.organization_id = org;
+        u.phone = Some(format!("+55219{:08}", n));
+        u.cpf_bidx = Some(format!("crud-{n}").into_bytes());
+        u
+    };
+    crud_cycle(store, &w, rebase(fresh.patient.clone(), 77), |u| {
+        u.name = "Nome Alterado".into();
+        u.is_active = false;
+        u.timezone = "America/Sao_Paulo".into();
+        bump(&mut u.updated_at);
+    })
+    .await;
+
+    let mut staff = fixtures::staff(org, Role::Admin, "admin-crud@example.org");
+    staff.id = UserId::generate();
+    let mut tx = store.begin(w.scope(), TxMode::Write).await.unwrap();
+    tx.create(&staff).await.unwrap();
+    tx.commit().await.unwrap();
+    let provider = Provider {
+        id: ProviderId::generate(),
+        user_id: staff.id,
+        council_number: "99999".into(),
+        ..w.provider.clone()
+    };
+    crud_cycle(store, &w, provider, |p| {
+        p.specialties = serde_json::json!(["clínica médica", "geriatria"]);
+        bump(&mut p.updated_at);
+    })
+    .await;
+
+    let conversation = Conversation {
+        id: ConversationId::generate(),
+        ..w.conversation.clone()
+    };
+    crud_cycle(store, &w, conversation, |c| {
+        c.status = austa_domain::enums::ConversationStatus::Escalated;
+        c.priority = austa_domain::enums::Priority::Urgent;
+        c.message_count = 9;
+        bump(&mut c.updated_at);
+    })
+    .await;
+
+    let message = Message {
+        id: MessageId::generate(),
+        whatsapp_message_id: Some(format!("wamid.crud.{}", uuid::Uuid::now_v7().simple())),
+        ..w.message.clone()
+    };
+    crud_cycle(store, &w, message, |m| {
+        m.status = austa_domain::enums::MessageStatus::Read;
+        m.read_at = Some(now());
+        m.error_code = Some(131_047);
+        bump(&mut m.updated_at);
+    })
+    .await;
+
+    let authorization = Authorization {
+        id: AuthorizationId::generate(),
+        protocol_number: format!("crud-{}", uuid::Uuid::now_v7().simple()),
+        ..w.authorization.clone()
+    };
+    crud_cycle(store, &w, authorization, |a| {
+        a.status = austa_domain::enums::AuthorizationStatus::Denied;
+        a.denial_reason = Some("procedimento sem cobertura contratual".into());
+        a.denial_clause = Some("cláusula 7.2".into());
+        bump(&mut a.updated_at);
+    })
+    .await;
+
+    let document = Document {
+        id: DocumentId::generate(),
+        storage_key: format!("crud/{}", uuid::Uuid::now_v7()),
+        ..w.document.clone()
+    };
+    crud_cycle(store, &w, document, |d| {
+        d.ocr_status = austa_domain::enums::OcrStatus::Completed;
+        d.ocr_confidence = Some(0.87);
+        d.ocr_text_encrypted = Some(vec![1, 2, 3, 4]);
+        bump(&mut d.updated_at);
+    })
+    .await;
+
+    crud_cycle(
+        store,
+        &w,
+        HealthData {
+            id: HealthDataId::generate(),
+            ..w.health_data.clone()
+        },
+        |h| {
+            h.sensitivity_level = austa_domain::enums::SensitivityLevel::Confidential;
+            h.reliability_score = 0.95;
+            h.verified_by = None;
+            bump(&mut h.updated_at);
+        },
+    )
+    .await;
+
+    let mission = Mission {
+        id: MissionId::generate(),
+        code: "crud-mission".into(),
+        ..w.mission.clone()
+    };
+    crud_cycle(store, &w, mission, |m| {
+        m.points = 120;
+        m.prerequisites = serde_json::json!([w.mission.id]);
+        bump(&mut m.updated_at);
+    })
+    .await;
+
+    let mut second_patient = rebase(fresh.patient.clone(), 78);
+    second_patient.cpf_bidx = None;
+    let mut tx = store.begin(w.scope(), TxMode::Write).await.unwrap();
+    tx.create(&second_patient).await.unwrap();
+    tx.commit().await.unwrap();
+    let points = HealthPoints {
+        id: HealthPointsId::generate(),
+        user_id: second_patient.id,
+        ..w.health_points.clone()
+    };
+    crud_cycle(store, &w, points, |p| {
+        p.balance = 10;
+        p.current_streak = 0;
+        bump(&mut p.updated_at);
+    })
+    .await;
+
+    let progress = OnboardingProgress {
+        id: OnboardingProgressId::generate(),
+        period_key: "2026-W48".into(),
+        ..w.progress.clone()
+    };
+    crud_cycle(store, &w, progress, |p| {
+        p.status = austa_domain::enums::ProgressStatus::InProgress;
+        p.steps_done = 0;
+        bump(&mut p.updated_at);
+    })
+    .await;
+
+    let tx_row = PointTransaction {
+        id: PointTransactionId::generate(),
+        idempotency_key: "crud".into(),
+        ..w.point_transaction.clone()
+    };
+    crud_cycle(store, &w, tx_row, |p| p.amount = -5).await;
+
+    let integration = TasyIntegration {
+        id: TasyIntegrationId::generate(),
+        name: "Tasy homologação".into(),
+        ..w.tasy_integration.clone()
+    };
+    crud_cycle(store, &w, integration, |i| {
+        i.is_active = false;
+        i.sync_interval_seconds = 3600;
+        bump(&mut i.updated_at);
+    })
+    .await;
+
+    crud_cycle(
+        store,
+        &w,
+        TasySyncLog {
+            id: TasySyncLogId::generate(),
+            ..w.tasy_sync_log.clone()
+        },
+        |l| {
+            l.status = austa_domain::enums::SyncStatus::Synced;
+            l.finished_at = Some(now());
+            l.records_processed = 12;
+            bump(&mut l.updated_at);
+        },
+    )
+    .await;
+
+    crud_cycle(
+        store,
+        &w,
+        AuditLog {
+            id: AuditLogId::generate(),
+            ..w.audit_log.clone()
+        },
+        |a| a.requires_review = true,
+    )
+    .await;
+
+    // Soft-deleting the organization hides it even from itself.
+    let mut tx = store.begin(w.scope(), TxMode::Write).await.unwrap();
+    tx.soft_delete::<Organization>(org, now()).await.unwrap();
+    assert!(tx.find::<Organization>(org).await.unwrap().is_none());
+    tx.commit().await.unwrap();
+}
+
+/// Cursor pagination walks every row once, in creation order, with filters applied.
+pub async fn cursor_pagination(store: &dyn Store) {
+    let w = World::create(store).await;
+    let mut ids = vec![w.patient.id];
+    let mut tx = store.begin(w.scope(), TxMode::Write).await.unwrap();
+    for n in 100..107 {
+        let p = fixtures::patient(w.organization.id, n);
+        ids.push(tx.create(&p).await.unwrap().id);
+    }
+    tx.commit().await.unwrap();
+
+    let mut tx = store.begin(w.scope(), TxMode::Read).await.unwrap();
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    let mut pages = 0;
+    loop {
+        let q = ListQuery::first(3)
+            .filter("role", Value::Text("patient".into()))
+            .after(cursor);
+        let page = tx.list::<User>(&q).await.unwrap();
+        assert!(page.items.len() <= 3);
+        pages += 1;
+        seen.extend(page.items.iter().map(|u| u.id));
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(seen, ids, "every patient once, in creation order");
+    assert_eq!(pages, 3);
+    let staff = tx
+        .list::<User>(&ListQuery::first(50).filter("role", Value::Text("provider".into())))
+        .await
+        .unwrap();
+    assert_eq!(
+        staff.items.iter().map(|u| u.id).collect::<Vec<_>>(),
+        vec![w.staff.id]
+    );
+    let none = tx
+        .list::<User>(
+            &ListQuery::first(50)
+                .filter("email", Value::Null)
+                .filter("role", Value::Text("provider".into())),
+        )
+        .await
+        .unwrap();
+    assert!(none.items.is_empty() && none.next.is_none());
+    let unknown = tx
+        .list::<User>(&ListQuery::first(5).filter("nope", Value::Int(1)))
+        .await;
+    assert!(matches!(unknown, Err(StoreError::UnknownColumn { .. })));
+}
+
+/// One organization's scope never reaches another's rows, and writes into another are refused.
+pub async fn tenant_isolation(store: &dyn Store) {
+    let a = World::create(store).await;
+    let b = World::create(store).await;
+    let mut tx = store.begin(a.scope(), TxMode::Write).await.unwrap();
+    assert!(
+        tx.find::<User>(b.patient.id).await.unwrap().is_none(),
+        "no read across organizations"
+    );
+    assert!(tx.find::<HealthData>(b.health_data.id).await.unwrap().is_none());
+    assert!(
+        tx.find::<Organization>(b.organization.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let users = tx.list::<User>(&ListQuery::first(100)).await.unwrap();
+    assert!(users.items.iter().all(|u| u.organization_id == a.organization.id));
+    assert_eq!(users.items.len(), 2);
+    assert!(
+        matches!(tx.update(&b.patient).await, Err(StoreError::TenantMismatch)),
+        "no update across"
+    );
+    assert!(
+        matches!(
+            tx.soft_delete::<User>(b.patient.id, now()).await,
+            Err(StoreError::NotFound)
+        ),
+        "no delete across"
+    );
+    let intruder = fixtures::patient(b.organization.id, 500);
+    assert!(
+        matches!(tx.create(&intruder).await, Err(StoreError::TenantMismatch)),
+        "no insert across"
+    );
+    tx.rollback().await.unwrap();
+
+    // The platform sees both.
+    let mut tx = store
+        .begin(Principal::system().scope(), TxMode::Read)
+        .await
+        .unwrap();
+    assert!(tx.find::<User>(a.patient.id).await.unwrap().is_some());
+    assert!(tx.find::<User>(b.patient.id).await.unwrap().is_some());
+    let orgs = tx.list::<Organization>(&ListQuery::first(500)).await.unwrap();
+    assert!(
+        orgs.items.iter().any(|o| o.id == a.organization.id)
+            && orgs.items.iter().any(|o| o.id == b.organization.id)
+    );
+    tx.rollback().await.unwrap();
+
+    // A worker acting for B (system role inside one organization) is confined to B.
+    let mut tx = store
+        .begin(Principal::system_for(b.organization.id).scope(), TxMode::Read)
+        .await
+        .unwrap();
+    assert!(tx.find::<User>(a.patient.id).await.unwrap().is_none());
+    tx.rollback().await.unwrap();
+    let _ = Subject::Internal;
+}
+
+/// Unique constraints come back as typed errors with the same names on every backend.
+pub async fn uniqueness_is_typed(store: &dyn Store) {
+    let w = World::create(store).await;
+    let org = w.organization.id;
+    let scope = w.scope();
+
+    let mut same_phone = fixtures::patient(org, 1);
+    same_phone.cpf_bidx = Some(b"other".to_vec());
+    expect_unique(
+        try_create(store, scope, &same_phone).await,
+        "users_organization_id_phone_key",
+    );
+
+    let mut same_cpf = fixtures::patient(org, 2);
+    same_cpf.cpf_bidx = w.patient.cpf_bidx.clone();
+    expect_unique(
+        try_create(store, scope, &same_cpf).await,
+        "users_organization_id_cpf_bidx_key",
+    );
+
+    let same_email = User {
+        id: UserId::generate(),
+        ..w.staff.clone()
+    };
+    expect_unique(
+        try_create(store, scope, &same_email).await,
+        "users_organization_id_email_key",
+    );
+
+    let same_id = User {
+        phone: None,
+        cpf_bidx: None,
+        ..fixtures::patient(org, 3)
+    };
+    let same_id = User {
+        id: w.patient.id,
+        ..same_id
+    };
+    expect_unique(try_create(store, scope, &same_id).await, "users_pkey");
+
+    let dup_message = Message {
+        id: MessageId::generate(),
+        ..w.message.clone()
+    };
+    expect_unique(try_create(store, scope, &dup_message).await, "messages_wamid_key");
+
+    let dup_points = PointTransaction {
+        id: PointTransactionId::generate(),
+        ..w.point_transaction.clone()
+    };
+    expect_unique(
+        try_create(store, scope, &dup_points).await,
+        "point_transactions_idempotency_key",
+    );
+
+    let dup_protocol = Authorization {
+        id: AuthorizationId::generate(),
+        ..w.authorization.clone()
+    };
+    expect_unique(
+        try_create(store, scope, &dup_protocol).await,
+        "authorizations_organization_id_protocol_number_key",
+    );
+
+    let dup_mission = Mission {
+        id: MissionId::generate(),
+        ..w.mission.clone()
+    };
+    expect_unique(
+        try_create(store, scope, &dup_mission).await,
+        "missions_organization_id_code_version_key",
+    );
+
+    let dup_balance = HealthPoints {
+        id: HealthPointsId::generate(),
+        ..w.health_points.clone()
+    };
+    expect_unique(
+        try_create(store, scope, &dup_balance).await,
+        "health_points_organization_id_user_id_key",
+    );
+
+    // After a soft delete the phone number may be used again (the uniqueness covers live rows).
+    let mut tx = store.begin(w.scope(), TxMode::Write).await.unwrap();
+    tx.soft_delete::<User>(w.patient.id, now()).await.unwrap();
+    let mut again = fixtures::patient(org, 1);
+    again.cpf_bidx = w.patient.cpf_bidx.clone();
+    tx.create(&again).await.unwrap();
+    tx.commit().await.unwrap();
+
+    // The same phone in another organization is a different person (each world's patient has it).
+    let other = World::create(store).await;
+    assert_eq!(other.patient.phone, w.patient.phone);
+
+    let dup_org = Organization {
+        id: OrganizationId::generate(),
+        whatsapp_phone_number_id: None,
+        ..w.organization.clone()
+    };
+    expect_unique(
+        try_create(store, Principal::system().scope(), &dup_org).await,
+        "organizations_tax_id_key",
+    );
+}
+
+/// Creates in a transaction of its own, rolled back: a failed statement ends a PostgreSQL
+/// transaction, so each expected failure gets its own.
+async fn try_create<E: Entity>(
+    store: &dyn Store,
+    scope: austa_domain::TenantScope,
+    entity: &E,
+) -> Result<E, StoreError> {
+    let mut tx = store.begin(scope, TxMode::Write).await.unwrap();
+    let result = tx.create(entity).await;
+    tx.rollback().await.unwrap();
+    result
+}
+
+fn expect_unique<T>(result: Result<T, StoreError>, name: &str) {
+    match result {
+        Err(StoreError::UniqueViolation { constraint }) => assert_eq!(constraint, name),
+        Err(other) => panic!("expected unique violation {name}, got {other}"),
+        Ok(_) => panic!("expected unique violation {name}, but the write succeeded"),
+    }
+}
+
+/// Foreign keys, enumerations and other checks are the database's, reported as typed errors.
+pub async fn database_checks_are_typed(store: &dyn Store) {
+    let w = World::create(store).await;
+
+    // A patient of an organization that does not exist.
+    let ghost = fixtures::patient(OrganizationId::generate(), 3);
+    let mut tx = store
+        .begin(Principal::system().scope(), TxMode::Write)
+        .await
+        .unwrap();
+    assert!(matches!(
+        tx.create(&ghost).await,
+        Err(StoreError::ForeignKeyViolation { .. })
+    ));
+    tx.rollback().await.unwrap();
+
+    // Every enumeration column refuses a text outside its vocabulary and accepts every value of it.
+    let samples: Vec<(&'static austa_store::TableDef, Vec<Value>)> = vec![
+        (User::TABLE, w.patient.to_row()),
+        (Provider::TABLE, w.provider.to_row()),
+        (Conversation::TABLE, w.conversation.to_row()),
+        (Message::TABLE, w.message.to_row()),
+        (Authorization::TABLE, w.authorization.to_row()),
+        (Document::TABLE, w.document.to_row()),
+        (HealthData::TABLE, w.health_data.to_row()),
+        (Mission::TABLE, w.mission.to_row()),
+        (OnboardingProgress::TABLE, w.progress.to_row()),
+        (PointTransaction::TABLE, w.point_transaction.to_row()),
+        (TasyIntegration::TABLE, w.tasy_integration.to_row()),
+        (TasySyncLog::TABLE, w.tasy_sync_log.to_row()),
+        (AuditLog::TABLE, w.audit_log.to_row()),
+    ];
+    let mut checked = 0;
+    for (table, row) in samples {
+        for (i, col) in table.columns.iter().enumerate() {
+            let Some(vocabulary) = col.vocabulary else {
+                continue;
+            };
+            let mut tx = store.begin(w.scope(), TxMode::Write).await.unwrap();
+            let mut bad = row.clone();
+            bad[i] = Value::Text("NOT_A_VALUE".into());
+            if table.mutability == Mutability::Mutable {
+                let result = tx.update_row(table, bad).await;
+                assert!(
+                    matches!(result, Err(StoreError::CheckViolation { .. })),
+                    "{}.{} accepted a value outside its vocabulary: {result:?}",
+                    table.name,
+                    col.name
+                );
+                tx.rollback().await.unwrap();
+                for text in vocabulary {
+                    let mut tx = store.begin(w.scope(), TxMode::Write).await.unwrap();
+                    let mut good = row.clone();
+                    good[i] = Value::Text((*text).into());
+                    if let Err(e) = tx.update_row(table, good).await {
+                        // Some values need companions (a denial needs its reason): only a check on
+                        // another column may refuse them.
+                        assert!(
+                            matches!(&e, StoreError::CheckViolation { constraint: Some(c) } if !c.contains(col.name)),
+                            "{}.{} refused {text}: {e}",
+                            table.name,
+                            col.name
+                        );
+                    }
+                    tx.rollback().await.unwrap();
+                }
+            } else {
+                bad[0] = Value::Uuid(uuid::Uuid::now_v7());
+                if let Some((k, _)) = table.column("idempotency_key") {
+                    bad[k] = Value::Text(format!("bad-{}", uuid::Uuid::now_v7()));
+                }
+                let result = tx.insert_row(table, bad.clone()).await;
+                assert!(
+                    matches!(result, Err(StoreError::CheckViolation { .. })),
+                    "{}.{} accepted a value outside its vocabulary: {result:?}",
+                    table.name,
+                    col.name
+                );
+                tx.rollback().await.unwrap();
+                for text in vocabulary {
+                    let mut tx = store.begin(w.scope(), TxMode::Write).await.unwrap();
+                    let mut good = bad.clone();
+                    good[0] = Value::Uuid(uuid::Uuid::now_v7());
+                    if let Some((k, _)) = table.column("idempotency_key") {
+                        good[k] = Value::Text(format!("good-{}", uuid::Uuid::now_v7()));
+                    }
+                    good[i] = Value::Text((*text).into());
+                    tx.insert_row(table, good)
+                        .await
+                        .unwrap_or_else(|e| panic!("{}.{} refused {text}: {e}", table.name, col.name));
+                    tx.rollback().await.unwrap();
+                }
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 25, "every enumeration column was checked ({checked})");
+
+    // Range checks: a negative balance and a reliability score above 1 are refused.
+    let mut tx = store.begin(w.scope(), TxMode::Write).await.unwrap();
+    let broke = HealthPoints {
+        balance: -1,
+        ..w.health_points.clone()
+    };
+    assert!(matches!(
+        tx.update(&broke).await,
+        Err(StoreError::CheckViolation { .. })
+    ));
+    tx.rollback().await.unwrap();
+    let mut tx = store.begin(w.scope(), TxMode::Write).await.unwrap();
+    let sure = HealthData {
+        reliability_score: 1.5,
+        ..w.health_data.clone()
+    };
+    assert!(matches!(
+        tx.update(&sure).await,
+        Err(StoreError::CheckViolation { .. })
+    ));
+    tx.rollback().await.unwrap();
+}
+
+/// A transaction that is not committed leaves nothing behind.
+pub async fn rollback_discards(store: &dyn Store) {
+    let w = World::create(store).await;
+    let p = fixtures::patient(w.organization.id, 900);
+    let mut tx = store.begin(w.scope(), TxMode::Write).await.unwrap();
+    tx.create(&p).await.unwrap();
+    drop(tx);
+    let mut tx = store.begin(w.scope(), TxMode::Read).await.unwrap();
+    assert!(tx.find::<User>(p.id).await.unwrap().is_none());
+}
+
+/// Every scenario, in order. Backends call this once per fresh database.
+pub async fn run_all(store: &dyn Store) {
+    crud_on_every_table(store).await;
+    cursor_pagination(store).await;
+    tenant_isolation(store).await;
+    uniqueness_is_typed(store).await;
+    database_checks_are_typed(store).await;
+    rollback_discards(store).await;
+}

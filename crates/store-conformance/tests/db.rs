@@ -1,0 +1,369 @@
+//! The database tests, on both backends: the conformance suite, migrations (every down undoes its up,
+//! down to 0 leaves nothing, a newer database is refused), row-level security, append-only tables.
+//! PostgreSQL comes from `austa_testkit::postgres()` (a private cluster unless AUSTA_TEST_POSTGRES_URL).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
+
+use austa_domain::Principal;
+use austa_store::{Store, StoreError, TxMode};
+use austa_store_conformance::{fixtures::World, suite};
+use austa_store_postgres::PostgresStore;
+use austa_store_sqlite::SqliteStore;
+use sqlx::Row;
+
+async fn sqlite() -> (SqliteStore, tempdir::TempDir) {
+    let dir = tempdir::TempDir::new();
+    let store = SqliteStore::open(&dir.path().join("austa.db")).await.unwrap();
+    (store, dir)
+}
+
+async fn postgres() -> Option<(PostgresStore, austa_testkit::TestDatabase)> {
+    let db = austa_testkit::postgres().await?;
+    Some((PostgresStore::connect(&db.url).await.unwrap(), db))
+}
+
+mod tempdir {
+    /// A folder removed when dropped.
+    pub struct TempDir(std::path::PathBuf);
+    impl TempDir {
+        pub fn new() -> Self {
+            let p = std::env::temp_dir().join(format!("austa-test-{}", uuid::Uuid::now_v7().simple()));
+            std::fs::create_dir_all(&p).unwrap();
+            Self(p)
+        }
+        pub fn path(&self) -> &std::path::Path {
+            &self.0
+        }
+    }
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+// ---- the conformance suite -------------------------------------------------------------------
+
+#[tokio::test]
+async fn conformance_sqlite() {
+    let (store, _dir) = sqlite().await;
+    store.migrate_up(None).await.unwrap();
+    suite::run_all(&store).await;
+}
+
+#[tokio::test]
+async fn conformance_postgres() {
+    let Some((store, _db)) = postgres().await else {
+        return;
+    };
+    store.migrate_up(None).await.unwrap();
+    suite::run_all(&store).await;
+}
+
+// ---- migrations ------------------------------------------------------------------------------
+
+/// The schema of a SQLite database, without sqlx's bookkeeping.
+async fn sqlite_schema(store: &SqliteStore) -> Vec<String> {
+    sqlx::query("SELECT type || ' ' || name || ': ' || coalesce(sql, '') FROM sqlite_master WHERE name NOT LIKE '_sqlx%' AND name NOT LIKE 'sqlite_%' ORDER BY type, name")
+        .fetch_all(store.pool())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get::<String, _>(0))
+        .collect()
+}
+
+/// The schema of a PostgreSQL database as the catalogs describe it: tables and columns, constraints,
+/// indexes, row-level security, policies, triggers, functions.
+async fn postgres_schema(store: &PostgresStore) -> Vec<String> {
+    let queries = [
+        "SELECT 'column ' || table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable || ' ' || coalesce(column_default, '')
+         FROM information_schema.columns WHERE table_schema = 'public' AND table_name NOT LIKE '_sqlx%'",
+        "SELECT 'constraint ' || conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid)
+         FROM pg_constraint WHERE connamespace = 'public'::regnamespace AND conrelid::regclass::text NOT LIKE '_sqlx%'",
+        "SELECT 'index ' || indexname || ' ' || indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename NOT LIKE '_sqlx%'",
+        "SELECT 'rls ' || relname || ' ' || relrowsecurity || ' ' || relforcerowsecurity FROM pg_class
+         WHERE relnamespace = 'public'::regnamespace AND relkind = 'r' AND relname NOT LIKE '_sqlx%'",
+        "SELECT 'policy ' || tablename || ' ' || policyname || ' ' || coalesce(qual, '') || ' ' || coalesce(with_check, '') FROM pg_policies WHERE schemaname = 'public'",
+        "SELECT 'trigger ' || tgname || ' ' || pg_get_triggerdef(oid) FROM pg_trigger WHERE NOT tgisinternal",
+        "SELECT 'function ' || proname || ' ' || pg_get_functiondef(oid) FROM pg_proc WHERE pronamespace = 'public'::regnamespace",
+    ];
+    let mut schema = Vec::new();
+    for q in queries {
+        for row in sqlx::query(q).fetch_all(store.pool()).await.unwrap() {
+            schema.push(row.get::<String, _>(0));
+        }
+    }
+    schema.sort();
+    schema
+}
+
+async fn every_down_undoes_its_up<S: Store, F, Fut>(store: &S, schema: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Vec<String>>,
+{
+    let status = store.migration_status().await.unwrap();
+    assert_eq!(status.current, 0);
+    assert!(status.latest >= 7, "all migrations are embedded");
+    let versions: Vec<i64> = status.migrations.iter().map(|m| m.version).collect();
+    let mut before = Vec::new();
+    for v in &versions {
+        before.push(schema().await);
+        assert_eq!(store.migrate_up(Some(*v)).await.unwrap(), vec![*v]);
+        assert_ne!(
+            schema().await,
+            *before.last().unwrap(),
+            "migration {v} changes the schema"
+        );
+    }
+    assert!(store.migration_status().await.unwrap().is_current());
+    for (v, expected) in versions.iter().zip(before).rev() {
+        assert_eq!(store.migrate_down(v - 1).await.unwrap(), vec![*v]);
+        assert_eq!(
+            schema().await,
+            expected,
+            "down {v} restores exactly the schema before up {v}"
+        );
+    }
+    assert!(schema().await.is_empty(), "down to 0 leaves an empty schema");
+    assert_eq!(store.migration_status().await.unwrap().current, 0);
+}
+
+#[tokio::test]
+async fn migrations_are_reversible_sqlite() {
+    let (store, _dir) = sqlite().await;
+    every_down_undoes_its_up(&store, || sqlite_schema(&store)).await;
+}
+
+#[tokio::test]
+async fn migrations_are_reversible_postgres() {
+    let Some((store, _db)) = postgres().await else {
+        return;
+    };
+    every_down_undoes_its_up(&store, || postgres_schema(&store)).await;
+}
+
+/// After a newer binary's migration 9999 was recorded: status shows it, up and down refuse.
+async fn refuses_a_newer_database<S: Store>(store: &S) {
+    let status = store.migration_status().await.unwrap();
+    assert_eq!(status.unknown_applied, vec![9999]);
+    assert!(!status.is_current());
+    for result in [
+        store.migrate_up(None).await.map(|_| ()),
+        store.migrate_down(0).await.map(|_| ()),
+    ] {
+        match result {
+            Err(StoreError::Migration(msg)) => assert!(msg.contains("newer version of austa"), "{msg}"),
+            other => panic!("a newer database must be refused, got {other:?}"),
+        }
+    }
+    // Nothing was undone.
+    let mut tx = store
+        .begin(Principal::system().scope(), TxMode::Read)
+        .await
+        .unwrap();
+    tx.list::<austa_store::model::User>(&austa_store::ListQuery::first(1))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_database_from_a_newer_binary_is_refused_sqlite() {
+    let (store, _dir) = sqlite().await;
+    store.migrate_up(None).await.unwrap();
+    sqlx::query("INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (9999, 'future', 1, x'00', 0)")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    refuses_a_newer_database(&store).await;
+}
+
+#[tokio::test]
+async fn a_database_from_a_newer_binary_is_refused_postgres() {
+    let Some((store, _db)) = postgres().await else {
+        return;
+    };
+    store.migrate_up(None).await.unwrap();
+    sqlx::query("INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (9999, 'future', true, '\\x00', 0)")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    refuses_a_newer_database(&store).await;
+}
+
+// ---- SQLite specifics ------------------------------------------------------------------------
+
+#[tokio::test]
+async fn sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout() {
+    let (store, _dir) = sqlite().await;
+    let mut conn = store.pool().acquire().await.unwrap();
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    let busy: i64 = sqlx::query_scalar("PRAGMA busy_timeout")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!((mode.as_str(), fk), ("wal", 1));
+    assert!(busy >= 5000, "busy_timeout {busy}");
+}
+
+#[tokio::test]
+async fn sqlite_refuses_a_folder_it_cannot_create() {
+    let err = SqliteStore::open(std::path::Path::new("/proc/austa/data/austa.db"))
+        .await
+        .err()
+        .unwrap();
+    assert!(
+        matches!(err, StoreError::Unavailable(ref m) if m.contains("/proc/austa/data")),
+        "{err}"
+    );
+}
+
+// ---- append-only, enforced by the databases themselves ----------------------------------------
+
+#[tokio::test]
+async fn ledgers_and_audit_logs_reject_raw_updates_and_deletes_sqlite() {
+    let (store, _dir) = sqlite().await;
+    store.migrate_up(None).await.unwrap();
+    let w = World::create(&store).await;
+    for sql in [
+        "UPDATE audit_logs SET requires_review = 1",
+        "DELETE FROM audit_logs",
+        "UPDATE point_transactions SET amount = 1000",
+        "DELETE FROM point_transactions",
+    ] {
+        let err = sqlx::query(sql).execute(store.pool()).await.unwrap_err();
+        assert!(err.to_string().contains("append-only"), "{sql}: {err}");
+    }
+    let mut tx = store.begin(w.scope(), TxMode::Read).await.unwrap();
+    assert!(
+        tx.find::<austa_store::model::AuditLog>(w.audit_log.id)
+            .await
+            .unwrap()
+            .is_some()
+    );
+}
+
+#[tokio::test]
+async fn ledgers_and_audit_logs_reject_raw_updates_and_deletes_postgres() {
+    let Some((store, _db)) = postgres().await else {
+        return;
+    };
+    store.migrate_up(None).await.unwrap();
+    let w = World::create(&store).await;
+    for sql in [
+        "UPDATE audit_logs SET requires_review = true",
+        "DELETE FROM audit_logs",
+        "TRUNCATE audit_logs",
+        "UPDATE point_transactions SET amount = 1000",
+        "DELETE FROM point_transactions",
+    ] {
+        let mut tx = store
+            .scoped_transaction(Principal::system().scope(), TxMode::Write)
+            .await
+            .unwrap();
+        let err = sqlx::query(sql).execute(&mut *tx).await.unwrap_err();
+        let code = err
+            .as_database_error()
+            .and_then(|e| e.code())
+            .map(|c| c.into_owned());
+        assert_eq!(code.as_deref(), Some("AU001"), "{sql}: {err}");
+    }
+    let mut tx = store.begin(w.scope(), TxMode::Read).await.unwrap();
+    assert!(
+        tx.find::<austa_store::model::AuditLog>(w.audit_log.id)
+            .await
+            .unwrap()
+            .is_some()
+    );
+}
+
+// ---- PostgreSQL row-level security -----------------------------------------------------------
+
+#[tokio::test]
+async fn row_level_security_confines_sql_that_forgets_its_where() {
+    let Some((store, db)) = postgres().await else {
+        return;
+    };
+    store.migrate_up(None).await.unwrap();
+    assert!(
+        !store.role_check().await.unwrap().bypasses_rls,
+        "tests connect as an ordinary role"
+    );
+    let a = World::create(&store).await;
+    let b = World::create(&store).await;
+
+    let tables = [
+        "organizations",
+        "users",
+        "providers",
+        "conversations",
+        "messages",
+        "authorizations",
+        "documents",
+        "health_data",
+        "missions",
+        "health_points",
+        "onboarding_progress",
+        "point_transactions",
+        "tasy_integrations",
+        "tasy_sync_logs",
+        "audit_logs",
+    ];
+    for table in tables {
+        let tenant = if table == "organizations" {
+            "id"
+        } else {
+            "organization_id"
+        };
+        let mut tx = store.scoped_transaction(a.scope(), TxMode::Read).await.unwrap();
+        // No WHERE: row-level security alone decides.
+        let orgs: Vec<uuid::Uuid> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT DISTINCT {tenant} FROM {table}"
+        )))
+        .fetch_all(&mut *tx)
+        .await
+        .unwrap();
+        assert_eq!(
+            orgs,
+            vec![austa_domain::EntityId::as_uuid(&a.organization.id)],
+            "{table} shows only A's rows"
+        );
+    }
+
+    // Writes into B's organization from A's scope are refused by the policy's WITH CHECK.
+    let mut tx = store.scoped_transaction(a.scope(), TxMode::Write).await.unwrap();
+    let err = sqlx::query("UPDATE users SET organization_id = $1")
+        .bind(austa_domain::EntityId::as_uuid(&b.organization.id))
+        .execute(&mut *tx)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("row-level security"), "{err}");
+    drop(tx);
+
+    // A connection that never set a scope sees nothing at all.
+    let mut raw = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    use sqlx::Connection;
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM users")
+        .fetch_one(&mut raw)
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+    // The platform scope sees both organizations.
+    let mut tx = store
+        .scoped_transaction(Principal::system().scope(), TxMode::Read)
+        .await
+        .unwrap();
+    let n: i64 = sqlx::query_scalar("SELECT count(DISTINCT organization_id) FROM users")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(n, 2);
+}

@@ -1,0 +1,2 @@
+DROP TABLE health_data;
+DROP TABLE documents;

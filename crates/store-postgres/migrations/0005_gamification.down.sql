@@ -1,0 +1,4 @@
+DROP TABLE point_transactions;
+DROP TABLE onboarding_progress;
+DROP TABLE health_points;
+DROP TABLE missions;

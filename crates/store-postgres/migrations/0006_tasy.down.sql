@@ -1,0 +1,2 @@
+DROP TABLE tasy_sync_logs;
+DROP TABLE tasy_integrations;

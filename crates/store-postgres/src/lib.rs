@@ -1,0 +1,297 @@
+//! The PostgreSQL backend: for production and for more than one `austa` process. Every transaction
+//! sets the caller's organization (`austa.organization_id`) so row-level security confines it even
+//! if a statement forgot its tenant condition.
+
+mod codec;
+mod errors;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use austa_domain::{EntityId, TenantScope};
+use austa_store::migrations::{newer_database_message, status};
+use austa_store::sql::{self, Dialect, ListQuery, Page, Statement};
+use austa_store::{Backend, MigrationStatus, Store, StoreError, StoreResult, TableDef, Tx, TxMode, Value};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{AssertSqlSafe, Postgres, Row, Transaction};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+pub use errors::map_error;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// The oldest server whose features the migrations use.
+const MIN_SERVER_VERSION: i32 = 150_000;
+
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+/// What the connected role may do that would weaken tenant isolation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RoleCheck {
+    /// Superusers and BYPASSRLS roles are not subject to row-level security.
+    pub bypasses_rls: bool,
+}
+
+impl PostgresStore {
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        let options = PgConnectOptions::from_str(url)
+            .map_err(|e| {
+                StoreError::Unavailable(format!("invalid PostgreSQL URL: {}", errors::describe(&e)))
+            })?
+            .application_name("austa");
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .min_connections(0)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await
+            .map_err(map_error)?;
+        let store = Self { pool };
+        store.check_server_version().await?;
+        Ok(store)
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    async fn check_server_version(&self) -> StoreResult<()> {
+        let version: String = sqlx::query_scalar("SHOW server_version_num")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_error)?;
+        let version: i32 = version.trim().parse().unwrap_or(0);
+        if version < MIN_SERVER_VERSION {
+            return Err(StoreError::Unavailable(format!(
+                "PostgreSQL {version} is too old: austa needs 15 or newer"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Whether the connected role escapes row-level security (superuser or BYPASSRLS).
+    pub async fn role_check(&self) -> StoreResult<RoleCheck> {
+        let bypasses_rls: bool =
+            sqlx::query_scalar("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(map_error)?;
+        Ok(RoleCheck { bypasses_rls })
+    }
+
+    async fn applied(&self) -> StoreResult<Vec<(i64, OffsetDateTime)>> {
+        let exists: bool = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_error)?;
+        if !exists {
+            return Ok(Vec::new());
+        }
+        let rows =
+            sqlx::query("SELECT version, installed_on FROM _sqlx_migrations WHERE success ORDER BY version")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_error)?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0).map_err(map_error)?, r.try_get(1).map_err(map_error)?)))
+            .collect()
+    }
+}
+
+fn known_migrations() -> Vec<(i64, String)> {
+    MIGRATOR
+        .iter()
+        .filter(|m| m.migration_type.is_up_migration())
+        .map(|m| (m.version, m.description.to_string()))
+        .collect()
+}
+
+fn migrate_error(e: sqlx::migrate::MigrateError) -> StoreError {
+    match e {
+        sqlx::migrate::MigrateError::VersionMissing(v) => StoreError::Migration(newer_database_message(v)),
+        sqlx::migrate::MigrateError::Execute(e) => map_error(e),
+        other => StoreError::Migration(other.to_string()),
+    }
+}
+
+#[async_trait]
+impl Store for PostgresStore {
+    fn backend(&self) -> Backend {
+        Backend::Postgres
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(map_error)?;
+        Ok(())
+    }
+
+    async fn migration_status(&self) -> StoreResult<MigrationStatus> {
+        Ok(status(
+            Backend::Postgres,
+            &known_migrations(),
+            &self.applied().await?,
+        ))
+    }
+
+    async fn migrate_up(&self, to: Option<i64>) -> StoreResult<Vec<i64>> {
+        let before = self.applied().await?;
+        let result = match to {
+            Some(target) => MIGRATOR.run_to(target, &self.pool).await,
+            None => MIGRATOR.run(&self.pool).await,
+        };
+        result.map_err(migrate_error)?;
+        let after = self.applied().await?;
+        Ok(after
+            .iter()
+            .map(|(v, _)| *v)
+            .filter(|v| !before.iter().any(|(b, _)| b == v))
+            .collect())
+    }
+
+    async fn migrate_down(&self, to: i64) -> StoreResult<Vec<i64>> {
+        let before = self.applied().await?;
+        MIGRATOR.undo(&self.pool, to).await.map_err(migrate_error)?;
+        let after = self.applied().await?;
+        Ok(before
+            .iter()
+            .rev()
+            .map(|(v, _)| *v)
+            .filter(|v| !after.iter().any(|(a, _)| a == v))
+            .collect())
+    }
+
+    async fn begin(&self, scope: TenantScope, mode: TxMode) -> StoreResult<Box<dyn Tx>> {
+        let tx = self.scoped_transaction(scope, mode).await?;
+        Ok(Box::new(PgTx { tx, scope }))
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+impl PostgresStore {
+    /// A transaction whose row-level security is set to `scope`: the one way this backend opens one.
+    pub async fn scoped_transaction(
+        &self,
+        scope: TenantScope,
+        mode: TxMode,
+    ) -> StoreResult<Transaction<'static, Postgres>> {
+        let begin = match mode {
+            TxMode::Read => "BEGIN READ ONLY",
+            TxMode::Write => "BEGIN",
+        };
+        let mut tx = self.pool.begin_with(begin).await.map_err(map_error)?;
+        let (organization, bypass) = match scope.organization() {
+            Some(org) => (org.as_uuid().to_string(), "off"),
+            None => (String::new(), "on"),
+        };
+        sqlx::query(
+            "SELECT set_config('austa.organization_id', $1, true), set_config('austa.bypass_rls', $2, true)",
+        )
+        .bind(organization)
+        .bind(bypass)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_error)?;
+        Ok(tx)
+    }
+}
+
+struct PgTx {
+    tx: Transaction<'static, Postgres>,
+    scope: TenantScope,
+}
+
+impl PgTx {
+    async fn fetch(&mut self, table: &TableDef, stmt: Statement) -> StoreResult<Vec<Vec<Value>>> {
+        let mut query = sqlx::query(AssertSqlSafe(stmt.sql));
+        for (kind, value) in stmt.binds {
+            query = codec::bind(query, kind, value);
+        }
+        let rows = query
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(|e| errors::map_table_error(table, e))?;
+        rows.iter().map(|r| codec::decode_row(table, r)).collect()
+    }
+
+    async fn execute(&mut self, table: &TableDef, stmt: Statement) -> StoreResult<u64> {
+        let mut query = sqlx::query(AssertSqlSafe(stmt.sql));
+        for (kind, value) in stmt.binds {
+            query = codec::bind(query, kind, value);
+        }
+        let done = query
+            .execute(&mut *self.tx)
+            .await
+            .map_err(|e| errors::map_table_error(table, e))?;
+        Ok(done.rows_affected())
+    }
+}
+
+#[async_trait]
+impl Tx for PgTx {
+    fn scope(&self) -> TenantScope {
+        self.scope
+    }
+
+    async fn insert_row(&mut self, table: &'static TableDef, row: Vec<Value>) -> StoreResult<Vec<Value>> {
+        let stmt = sql::insert(Dialect::Postgres, table, &self.scope, row)?;
+        self.fetch(table, stmt)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or(StoreError::NotFound)
+    }
+
+    async fn get_row(&mut self, table: &'static TableDef, id: Uuid) -> StoreResult<Option<Vec<Value>>> {
+        let stmt = sql::select_by_id(Dialect::Postgres, table, &self.scope, id);
+        Ok(self.fetch(table, stmt).await?.into_iter().next())
+    }
+
+    async fn update_row(&mut self, table: &'static TableDef, row: Vec<Value>) -> StoreResult<Vec<Value>> {
+        let stmt = sql::update(Dialect::Postgres, table, &self.scope, row)?;
+        self.fetch(table, stmt)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or(StoreError::NotFound)
+    }
+
+    async fn soft_delete_row(
+        &mut self,
+        table: &'static TableDef,
+        id: Uuid,
+        at: OffsetDateTime,
+    ) -> StoreResult<()> {
+        let stmt = sql::soft_delete(Dialect::Postgres, table, &self.scope, id, at)?;
+        match self.execute(table, stmt).await? {
+            0 => Err(StoreError::NotFound),
+            _ => Ok(()),
+        }
+    }
+
+    async fn list_rows(
+        &mut self,
+        table: &'static TableDef,
+        query: &ListQuery,
+    ) -> StoreResult<Page<Vec<Value>>> {
+        let stmt = sql::list(Dialect::Postgres, table, &self.scope, query)?;
+        sql::paginate(self.fetch(table, stmt).await?, query)
+    }
+
+    async fn commit(self: Box<Self>) -> StoreResult<()> {
+        self.tx.commit().await.map_err(map_error)
+    }
+
+    async fn rollback(self: Box<Self>) -> StoreResult<()> {
+        self.tx.rollback().await.map_err(map_error)
+    }
+}

@@ -1,0 +1,3 @@
+DROP TABLE providers;
+DROP TABLE users;
+DROP TABLE organizations;

@@ -1,0 +1,113 @@
+//! The fifteen tables of the schema document, one module per area. `docs/data-model.md` explains each
+//! table; columns ending in `_encrypted` hold ciphertext (envelope encryption), `_bidx` a blind index.
+
+mod audit;
+mod authorizations;
+mod conversations;
+mod documents;
+mod gamification;
+mod health;
+mod organizations;
+mod people;
+mod tasy;
+
+pub use audit::AuditLog;
+pub use authorizations::Authorization;
+pub use conversations::{Conversation, Message};
+pub use documents::Document;
+pub use gamification::{HealthPoints, Mission, OnboardingProgress, PointTransaction};
+pub use health::HealthData;
+pub use organizations::Organization;
+pub use people::{Provider, User};
+pub use tasy::{TasyIntegration, TasySyncLog};
+
+use crate::entity::Entity;
+use crate::table::TableDef;
+
+/// Every table, parents before children (the order rows can be created in).
+pub const ALL_TABLES: &[&TableDef] = &[
+    Organization::TABLE,
+    User::TABLE,
+    Provider::TABLE,
+    Conversation::TABLE,
+    Message::TABLE,
+    Authorization::TABLE,
+    Document::TABLE,
+    HealthData::TABLE,
+    Mission::TABLE,
+    HealthPoints::TABLE,
+    OnboardingProgress::TABLE,
+    PointTransaction::TABLE,
+    TasyIntegration::TABLE,
+    TasySyncLog::TABLE,
+    AuditLog::TABLE,
+];
+
+/// `<table>_pkey`, PostgreSQL's default name, used by both migration trees.
+pub fn primary_key_name(table: &str) -> &'static str {
+    match table {
+        "organizations" => "organizations_pkey",
+        "users" => "users_pkey",
+        "providers" => "providers_pkey",
+        "conversations" => "conversations_pkey",
+        "messages" => "messages_pkey",
+        "health_data" => "health_data_pkey",
+        "missions" => "missions_pkey",
+        "health_points" => "health_points_pkey",
+        "onboarding_progress" => "onboarding_progress_pkey",
+        "point_transactions" => "point_transactions_pkey",
+        "authorizations" => "authorizations_pkey",
+        "documents" => "documents_pkey",
+        "tasy_integrations" => "tasy_integrations_pkey",
+        "tasy_sync_logs" => "tasy_sync_logs_pkey",
+        "audit_logs" => "audit_logs_pkey",
+        _ => "pkey",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::table::{Mutability, Tenancy};
+
+    #[test]
+    fn every_table_has_an_id_first_and_a_tenant() {
+        assert_eq!(ALL_TABLES.len(), 15);
+        for t in ALL_TABLES {
+            assert_eq!(t.columns[0].name, "id", "{}", t.name);
+            assert!(t.has_column(t.tenant_column()), "{}", t.name);
+            assert_eq!(primary_key_name(t.name), format!("{}_pkey", t.name));
+            if t.tenancy == Tenancy::OrganizationColumn {
+                assert_eq!(
+                    t.columns[1].name, "organization_id",
+                    "{} leads with its tenant",
+                    t.name
+                );
+            }
+            if t.mutability == Mutability::Mutable {
+                assert!(t.soft_deletes(), "{} must soft-delete", t.name);
+                assert!(t.has_column("updated_at"), "{}", t.name);
+            }
+            for u in t.unique {
+                assert!(
+                    u.name.len() <= 63,
+                    "{} exceeds PostgreSQL's identifier length",
+                    u.name
+                );
+                for c in u.columns {
+                    assert!(t.has_column(c), "{}.{}", t.name, c);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn column_names_are_unique_per_table() {
+        for t in ALL_TABLES {
+            let mut names: Vec<_> = t.columns.iter().map(|c| c.name).collect();
+            names.sort_unstable();
+            names.dedup();
+            assert_eq!(names.len(), t.columns.len(), "{}", t.name);
+        }
+    }
+}

@@ -1,0 +1,430 @@
+//! The generic statements every table shares (insert, read, update, soft delete, list), written once
+//! for both dialects. Table and column names come only from [`TableDef`]s, never from input; every value
+//! is a bound parameter. Tenant scoping is added here, so no backend can forget it.
+
+use austa_domain::{EntityId, TenantScope};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::error::{StoreError, StoreResult};
+use crate::table::{ColumnDef, Mutability, TableDef};
+use crate::value::{Kind, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Dialect {
+    fn placeholder(self, n: usize) -> String {
+        match self {
+            Dialect::Sqlite => format!("?{n}"),
+            Dialect::Postgres => format!("${n}"),
+        }
+    }
+}
+
+/// A statement with its parameters, each with the kind of the column it is compared with.
+#[derive(Debug)]
+pub struct Statement {
+    pub sql: String,
+    pub binds: Vec<(Kind, Value)>,
+}
+
+/// Equality filters and a cursor for listing rows in creation (id) order.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    /// At most this many rows (1 to [`ListQuery::MAX_LIMIT`]).
+    pub limit: u32,
+    /// Only rows whose id sorts after this one.
+    pub after: Option<Uuid>,
+    /// `column = value` (or `IS NULL` for [`Value::Null`]).
+    pub filters: Vec<(String, Value)>,
+}
+
+impl ListQuery {
+    pub const MAX_LIMIT: u32 = 500;
+    pub const DEFAULT_LIMIT: u32 = 50;
+
+    pub fn first(limit: u32) -> Self {
+        Self {
+            limit,
+            ..Self::default()
+        }
+    }
+
+    pub fn filter(mut self, column: &str, value: Value) -> Self {
+        self.filters.push((column.to_owned(), value));
+        self
+    }
+
+    pub fn after(mut self, cursor: Option<Uuid>) -> Self {
+        self.after = cursor;
+        self
+    }
+}
+
+/// One page of a list and the cursor of the next, if there is more.
+#[derive(Debug)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<Uuid>,
+}
+
+struct Builder {
+    dialect: Dialect,
+    binds: Vec<(Kind, Value)>,
+}
+
+impl Builder {
+    fn new(dialect: Dialect) -> Self {
+        Self {
+            dialect,
+            binds: Vec::new(),
+        }
+    }
+
+    fn bind(&mut self, kind: Kind, value: Value) -> String {
+        self.binds.push((kind, value));
+        self.dialect.placeholder(self.binds.len())
+    }
+
+    /// `AND <tenant> = ?` for an organization scope; nothing for the system scope.
+    fn tenant_condition(&mut self, table: &TableDef, scope: &TenantScope) -> String {
+        match scope.organization() {
+            Some(org) => {
+                let p = self.bind(Kind::Uuid, Value::Uuid(org.as_uuid()));
+                format!(" AND {} = {p}", table.tenant_column())
+            }
+            None => String::new(),
+        }
+    }
+
+    fn finish(self, sql: String) -> Statement {
+        Statement {
+            sql,
+            binds: self.binds,
+        }
+    }
+}
+
+fn column_list(table: &TableDef) -> String {
+    table
+        .columns
+        .iter()
+        .map(|c| c.name)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn live_condition(table: &TableDef) -> &'static str {
+    if table.soft_deletes() {
+        " AND deleted_at IS NULL"
+    } else {
+        ""
+    }
+}
+
+fn check_row(table: &TableDef, row: &[Value]) -> StoreResult<()> {
+    crate::entity::check_arity(table, row)?;
+    for (col, value) in table.columns.iter().zip(row) {
+        if !value_fits(col, value) {
+            return Err(StoreError::Decode(format!(
+                "{}.{} expects {:?}",
+                table.name, col.name, col.kind
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn value_fits(col: &ColumnDef, value: &Value) -> bool {
+    matches!(
+        (col.kind, value),
+        (_, Value::Null)
+            | (Kind::Bool, Value::Bool(_))
+            | (Kind::Int, Value::Int(_))
+            | (Kind::Float, Value::Float(_))
+            | (Kind::Text, Value::Text(_))
+            | (Kind::Uuid, Value::Uuid(_))
+            | (Kind::Time, Value::Time(_))
+            | (Kind::Date, Value::Date(_))
+            | (Kind::Json, Value::Json(_))
+            | (Kind::Bytes, Value::Bytes(_))
+    )
+}
+
+/// A row may only be written inside the caller's organization.
+fn check_tenant(table: &TableDef, scope: &TenantScope, row: &[Value]) -> StoreResult<()> {
+    let Some(org) = scope.organization() else {
+        return Ok(());
+    };
+    let (index, _) = table
+        .column(table.tenant_column())
+        .ok_or(StoreError::UnknownColumn {
+            table: table.name,
+            column: table.tenant_column().into(),
+        })?;
+    match row.get(index) {
+        Some(Value::Uuid(u)) if *u == org.as_uuid() => Ok(()),
+        _ => Err(StoreError::TenantMismatch),
+    }
+}
+
+fn row_id(row: &[Value]) -> StoreResult<Uuid> {
+    match row.first() {
+        Some(Value::Uuid(id)) => Ok(*id),
+        _ => Err(StoreError::Decode("row has no id".into())),
+    }
+}
+
+pub fn insert(
+    dialect: Dialect,
+    table: &TableDef,
+    scope: &TenantScope,
+    row: Vec<Value>,
+) -> StoreResult<Statement> {
+    check_row(table, &row)?;
+    check_tenant(table, scope, &row)?;
+    let mut b = Builder::new(dialect);
+    let placeholders: Vec<String> = table
+        .columns
+        .iter()
+        .zip(row)
+        .map(|(c, v)| b.bind(c.kind, v))
+        .collect();
+    let sql = format!(
+        "INSERT INTO {} ({}) VALUES ({}) RETURNING {}",
+        table.name,
+        column_list(table),
+        placeholders.join(", "),
+        column_list(table)
+    );
+    Ok(b.finish(sql))
+}
+
+pub fn select_by_id(dialect: Dialect, table: &TableDef, scope: &TenantScope, id: Uuid) -> Statement {
+    let mut b = Builder::new(dialect);
+    let p = b.bind(Kind::Uuid, Value::Uuid(id));
+    let tenant = b.tenant_condition(table, scope);
+    let sql = format!(
+        "SELECT {} FROM {} WHERE id = {p}{tenant}{}",
+        column_list(table),
+        table.name,
+        live_condition(table)
+    );
+    b.finish(sql)
+}
+
+/// Rewrites every updatable column from `row`; identity, tenant and creation time never change.
+pub fn update(
+    dialect: Dialect,
+    table: &TableDef,
+    scope: &TenantScope,
+    row: Vec<Value>,
+) -> StoreResult<Statement> {
+    if table.mutability == Mutability::AppendOnly {
+        return Err(StoreError::AppendOnly { table: table.name });
+    }
+    check_row(table, &row)?;
+    check_tenant(table, scope, &row)?;
+    let id = row_id(&row)?;
+    let mut b = Builder::new(dialect);
+    let updatable: Vec<usize> = table.updatable_columns().map(|(i, _)| i).collect();
+    let mut assignments = Vec::new();
+    for (i, value) in row.into_iter().enumerate() {
+        if let (true, Some(col)) = (updatable.contains(&i), table.columns.get(i)) {
+            let p = b.bind(col.kind, value);
+            assignments.push(format!("{} = {p}", col.name));
+        }
+    }
+    let p_id = b.bind(Kind::Uuid, Value::Uuid(id));
+    let tenant = b.tenant_condition(table, scope);
+    let sql = format!(
+        "UPDATE {} SET {} WHERE id = {p_id}{tenant}{} RETURNING {}",
+        table.name,
+        assignments.join(", "),
+        live_condition(table),
+        column_list(table)
+    );
+    Ok(b.finish(sql))
+}
+
+pub fn soft_delete(
+    dialect: Dialect,
+    table: &TableDef,
+    scope: &TenantScope,
+    id: Uuid,
+    at: OffsetDateTime,
+) -> StoreResult<Statement> {
+    if !table.soft_deletes() {
+        return Err(StoreError::AppendOnly { table: table.name });
+    }
+    let at = crate::value::to_stored_precision(at);
+    let mut b = Builder::new(dialect);
+    let p_at = b.bind(Kind::Time, Value::Time(at));
+    let p_up = b.bind(Kind::Time, Value::Time(at));
+    let p_id = b.bind(Kind::Uuid, Value::Uuid(id));
+    let tenant = b.tenant_condition(table, scope);
+    let sql = format!(
+        "UPDATE {} SET deleted_at = {p_at}, updated_at = {p_up} WHERE id = {p_id}{tenant} AND deleted_at IS NULL",
+        table.name
+    );
+    Ok(b.finish(sql))
+}
+
+/// Selects `limit + 1` rows so the caller knows whether a next page exists.
+pub fn list(
+    dialect: Dialect,
+    table: &TableDef,
+    scope: &TenantScope,
+    query: &ListQuery,
+) -> StoreResult<Statement> {
+    let limit = query.limit.clamp(1, ListQuery::MAX_LIMIT);
+    let mut b = Builder::new(dialect);
+    let mut sql = format!("SELECT {} FROM {} WHERE 1 = 1", column_list(table), table.name);
+    sql.push_str(&b.tenant_condition(table, scope));
+    sql.push_str(live_condition(table));
+    for (name, value) in &query.filters {
+        let (_, col) = table.column(name).ok_or_else(|| StoreError::UnknownColumn {
+            table: table.name,
+            column: name.clone(),
+        })?;
+        if *value == Value::Null {
+            sql.push_str(&format!(" AND {} IS NULL", col.name));
+        } else {
+            if !value_fits(col, value) {
+                return Err(StoreError::Decode(format!(
+                    "filter on {} expects {:?}",
+                    col.name, col.kind
+                )));
+            }
+            let p = b.bind(col.kind, value.clone());
+            sql.push_str(&format!(" AND {} = {p}", col.name));
+        }
+    }
+    if let Some(after) = query.after {
+        let p = b.bind(Kind::Uuid, Value::Uuid(after));
+        sql.push_str(&format!(" AND id > {p}"));
+    }
+    sql.push_str(&format!(" ORDER BY id LIMIT {}", limit + 1));
+    Ok(b.finish(sql))
+}
+
+/// Cuts the `limit + 1` rows of [`list`] into a page.
+pub fn paginate(mut rows: Vec<Vec<Value>>, query: &ListQuery) -> StoreResult<Page<Vec<Value>>> {
+    let limit = query.limit.clamp(1, ListQuery::MAX_LIMIT) as usize;
+    let next = if rows.len() > limit {
+        rows.truncate(limit);
+        rows.last().map(|r| row_id(r)).transpose()?
+    } else {
+        None
+    };
+    Ok(Page { items: rows, next })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::entity::Entity;
+    use crate::model::{AuditLog, User};
+    use austa_domain::Principal;
+    use austa_domain::enums::Role;
+    use austa_domain::ids::OrganizationId;
+    use austa_domain::scope::Subject;
+
+    fn org_scope() -> (OrganizationId, TenantScope) {
+        let org = OrganizationId::generate();
+        (
+            org,
+            Principal::member(org, Role::Admin, Subject::Internal).scope(),
+        )
+    }
+
+    #[test]
+    fn reads_are_scoped_to_the_tenant_and_hide_deleted_rows() {
+        let (org, scope) = org_scope();
+        let s = select_by_id(Dialect::Postgres, User::TABLE, &scope, Uuid::nil());
+        assert!(
+            s.sql
+                .ends_with("WHERE id = $1 AND organization_id = $2 AND deleted_at IS NULL"),
+            "{}",
+            s.sql
+        );
+        assert_eq!(s.binds[1].1, Value::Uuid(org.as_uuid()));
+        let sys = select_by_id(
+            Dialect::Sqlite,
+            User::TABLE,
+            &Principal::system().scope(),
+            Uuid::nil(),
+        );
+        assert!(
+            sys.sql.ends_with("WHERE id = ?1 AND deleted_at IS NULL"),
+            "{}",
+            sys.sql
+        );
+    }
+
+    #[test]
+    fn writes_outside_the_scope_are_refused_before_reaching_the_database() {
+        let (_, scope) = org_scope();
+        let other = OrganizationId::generate();
+        let mut row = vec![Value::Null; User::TABLE.columns.len()];
+        row[0] = Value::Uuid(Uuid::now_v7());
+        row[1] = Value::Uuid(other.as_uuid());
+        assert!(matches!(
+            insert(Dialect::Sqlite, User::TABLE, &scope, row),
+            Err(StoreError::TenantMismatch)
+        ));
+    }
+
+    #[test]
+    fn append_only_tables_refuse_updates_and_deletes() {
+        let scope = Principal::system().scope();
+        let row = vec![Value::Null; AuditLog::TABLE.columns.len()];
+        assert!(matches!(
+            update(Dialect::Sqlite, AuditLog::TABLE, &scope, row),
+            Err(StoreError::AppendOnly { .. })
+        ));
+        let del = soft_delete(
+            Dialect::Sqlite,
+            AuditLog::TABLE,
+            &scope,
+            Uuid::nil(),
+            OffsetDateTime::UNIX_EPOCH,
+        );
+        assert!(matches!(del, Err(StoreError::AppendOnly { .. })));
+    }
+
+    #[test]
+    fn list_filters_only_known_columns_and_fetches_one_extra_row() {
+        let scope = Principal::system().scope();
+        let q = ListQuery::first(10).filter("role", Value::Text("patient".into()));
+        let s = list(Dialect::Postgres, User::TABLE, &scope, &q).unwrap();
+        assert!(s.sql.contains("AND role = $1"));
+        assert!(s.sql.ends_with("ORDER BY id LIMIT 11"));
+        let bad = ListQuery::first(10).filter("role; DROP TABLE users", Value::Null);
+        assert!(matches!(
+            list(Dialect::Postgres, User::TABLE, &scope, &bad),
+            Err(StoreError::UnknownColumn { .. })
+        ));
+    }
+
+    #[test]
+    fn update_never_rewrites_identity_tenant_or_creation_time() {
+        let (org, scope) = org_scope();
+        let mut row = vec![Value::Null; User::TABLE.columns.len()];
+        row[0] = Value::Uuid(Uuid::now_v7());
+        row[1] = Value::Uuid(org.as_uuid());
+        let s = update(Dialect::Postgres, User::TABLE, &scope, row).unwrap();
+        let set = s.sql.split(" WHERE ").next().unwrap();
+        for forbidden in ["id =", "organization_id =", "created_at =", "deleted_at ="] {
+            assert!(
+                !set.contains(&format!(" {forbidden}")) && !set.contains(&format!(", {forbidden}")),
+                "{set}"
+            );
+        }
+        assert!(set.contains("updated_at ="));
+    }
+}

@@ -1,0 +1,144 @@
+//! The one persistence interface. A backend implements [`Store`] and [`Tx`] over rows of values; the
+//! typed methods on `dyn Tx` turn them into entities.
+
+use async_trait::async_trait;
+use austa_domain::{EntityId, TenantScope};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::entity::Entity;
+use crate::error::{StoreError, StoreResult};
+use crate::sql::{ListQuery, Page};
+use crate::table::TableDef;
+use crate::value::Value;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Whether a transaction will write. SQLite takes its write lock up front for `Write`, so two writers
+/// wait for each other (busy timeout) instead of failing when one upgrades a read lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TxMode {
+    Read,
+    Write,
+}
+
+/// One migration of the running binary and whether the database has it.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MigrationInfo {
+    pub version: i64,
+    pub description: String,
+    pub applied: bool,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub applied_at: Option<OffsetDateTime>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MigrationStatus {
+    pub backend: Backend,
+    /// Highest applied version (0 for an empty database).
+    pub current: i64,
+    /// Highest version this binary knows.
+    pub latest: i64,
+    pub migrations: Vec<MigrationInfo>,
+    /// Versions applied by a newer binary: this one must not touch the database.
+    pub unknown_applied: Vec<i64>,
+}
+
+impl MigrationStatus {
+    pub fn is_current(&self) -> bool {
+        self.unknown_applied.is_empty() && self.migrations.iter().all(|m| m.applied)
+    }
+}
+
+#[async_trait]
+pub trait Store: Send + Sync {
+    fn backend(&self) -> Backend;
+
+    /// Checks the database answers.
+    async fn ping(&self) -> StoreResult<()>;
+
+    async fn migration_status(&self) -> StoreResult<MigrationStatus>;
+
+    /// Applies every pending migration up to `to` (all when `None`); returns the versions applied.
+    /// Refuses a database that has migrations this binary does not know.
+    async fn migrate_up(&self, to: Option<i64>) -> StoreResult<Vec<i64>>;
+
+    /// Undoes applied migrations above `to`, newest first; returns the versions undone.
+    async fn migrate_down(&self, to: i64) -> StoreResult<Vec<i64>>;
+
+    /// Starts a transaction confined to `scope` (on PostgreSQL also through row-level security).
+    async fn begin(&self, scope: TenantScope, mode: TxMode) -> StoreResult<Box<dyn Tx>>;
+
+    /// Closes the connection pool.
+    async fn close(&self);
+}
+
+/// A transaction. Dropping it without [`Tx::commit`] rolls it back.
+#[async_trait]
+pub trait Tx: Send {
+    fn scope(&self) -> TenantScope;
+    async fn insert_row(&mut self, table: &'static TableDef, row: Vec<Value>) -> StoreResult<Vec<Value>>;
+    async fn get_row(&mut self, table: &'static TableDef, id: Uuid) -> StoreResult<Option<Vec<Value>>>;
+    async fn update_row(&mut self, table: &'static TableDef, row: Vec<Value>) -> StoreResult<Vec<Value>>;
+    async fn soft_delete_row(
+        &mut self,
+        table: &'static TableDef,
+        id: Uuid,
+        at: OffsetDateTime,
+    ) -> StoreResult<()>;
+    async fn list_rows(
+        &mut self,
+        table: &'static TableDef,
+        query: &ListQuery,
+    ) -> StoreResult<Page<Vec<Value>>>;
+    async fn commit(self: Box<Self>) -> StoreResult<()>;
+    async fn rollback(self: Box<Self>) -> StoreResult<()>;
+}
+
+/// Typed access to any entity.
+impl dyn Tx + '_ {
+    pub async fn create<E: Entity>(&mut self, entity: &E) -> StoreResult<E> {
+        let row = self.insert_row(E::TABLE, entity.to_row()).await?;
+        E::from_row(row)
+    }
+
+    pub async fn find<E: Entity>(&mut self, id: E::Id) -> StoreResult<Option<E>> {
+        self.get_row(E::TABLE, id.as_uuid())
+            .await?
+            .map(E::from_row)
+            .transpose()
+    }
+
+    pub async fn get<E: Entity>(&mut self, id: E::Id) -> StoreResult<E> {
+        self.find::<E>(id).await?.ok_or(StoreError::NotFound)
+    }
+
+    pub async fn update<E: Entity>(&mut self, entity: &E) -> StoreResult<E> {
+        let row = self.update_row(E::TABLE, entity.to_row()).await?;
+        E::from_row(row)
+    }
+
+    pub async fn soft_delete<E: Entity>(&mut self, id: E::Id, at: OffsetDateTime) -> StoreResult<()> {
+        self.soft_delete_row(E::TABLE, id.as_uuid(), at).await
+    }
+
+    pub async fn list<E: Entity>(&mut self, query: &ListQuery) -> StoreResult<Page<E>> {
+        let page = self.list_rows(E::TABLE, query).await?;
+        let items = page
+            .items
+            .into_iter()
+            .map(E::from_row)
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(Page {
+            items,
+            next: page.next,
+        })
+    }
+}
