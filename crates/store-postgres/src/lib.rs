@@ -14,7 +14,7 @@ use austa_store::migrations::{newer_database_message, status};
 use austa_store::sql::{self, Dialect, ListQuery, Page, Statement};
 use austa_store::{Backend, MigrationStatus, Store, StoreError, StoreResult, TableDef, Tx, TxMode, Value};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::{AssertSqlSafe, Postgres, Row, Transaction};
+use sqlx::{AssertSqlSafe, Connection, Postgres, Row, Transaction};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -43,6 +43,10 @@ impl PostgresStore {
                 StoreError::Unavailable(format!("invalid PostgreSQL URL: {}", errors::describe(&e)))
             })?
             .application_name("austa");
+        // One direct connection first: a pool only reports "timed out", this says why (refused,
+        // unknown host, bad password).
+        let probe = sqlx::PgConnection::connect_with(&options).await.map_err(map_error)?;
+        probe.close().await.map_err(map_error)?;
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .min_connections(0)

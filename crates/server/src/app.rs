@@ -1,0 +1,105 @@
+//! The HTTP application: routes, shared state, and serving with graceful shutdown.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use austa_store::Store;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::json;
+use tokio::net::TcpListener;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+}
+
+/// Requests larger than this are refused with 413 before a handler reads them.
+const BODY_LIMIT: usize = 3 * 1024 * 1024;
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .with_state(state)
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+        .layer(TraceLayer::new_for_http())
+}
+
+/// The process is up.
+async fn healthz() -> impl IntoResponse {
+    json_response(StatusCode::OK, json!({"status": "ok"}))
+}
+
+/// The database answers and has exactly this binary's migrations: traffic may be sent here.
+async fn readyz(State(state): State<AppState>) -> Response {
+    let backend = state.store.backend();
+    let checks = async {
+        state.store.ping().await?;
+        state.store.migration_status().await
+    };
+    match checks.await {
+        Ok(status) if status.is_current() => json_response(
+            StatusCode::OK,
+            json!({"status": "ready", "database": backend, "schemaVersion": status.current}),
+        ),
+        Ok(status) => json_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            json!({"status": "not ready", "database": backend, "reason": "schema not current",
+                   "schemaVersion": status.current, "expected": status.latest}),
+        ),
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness check failed");
+            json_response(
+                StatusCode::SERVICE_UNAVAILABLE,
+                json!({"status": "not ready", "database": backend, "reason": "database unavailable"}),
+            )
+        }
+    }
+}
+
+fn json_response(status: StatusCode, body: serde_json::Value) -> Response {
+    (status, [(header::CACHE_CONTROL, "no-store")], axum::Json(body)).into_response()
+}
+
+/// Serves until `shutdown` completes, then lets in-flight requests finish.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+}
+
+/// Completes on SIGTERM or SIGINT (Ctrl-C).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown signal received, finishing in-flight requests");
+}

@@ -1,0 +1,5 @@
+//! `austa`: see `austa --help`.
+
+fn main() -> std::process::ExitCode {
+    austa_server::cli::run()
+}

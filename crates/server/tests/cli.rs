@@ -1,0 +1,203 @@
+//! The `austa` binary driven as a user or a script would: real processes, real HTTP, both databases.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const AUSTA: &str = env!("CARGO_BIN_EXE_austa");
+
+struct Workdir(PathBuf);
+
+impl Workdir {
+    fn new() -> Self {
+        let p = std::env::temp_dir().join(format!("austa-cli-{}", uuid::Uuid::now_v7().simple()));
+        std::fs::create_dir_all(&p).unwrap();
+        Self(p)
+    }
+}
+
+impl Drop for Workdir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn austa(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
+    Command::new(AUSTA).current_dir(dir).env_clear().envs(env.iter().copied()).args(args).output().unwrap()
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn one_error_line(out: &Output) -> String {
+    assert_eq!(out.status.code(), Some(1), "stdout: {}", String::from_utf8_lossy(&out.stdout));
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error: ")).collect();
+    assert_eq!(errors.len(), 1, "exactly one error line: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    errors[0].to_owned()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(dir: &Path, env: &[(&str, &str)]) -> Self {
+        let port = free_port();
+        let listen = format!("127.0.0.1:{port}");
+        let child = Command::new(AUSTA)
+            .current_dir(dir)
+            .env_clear()
+            .envs(env.iter().copied())
+            .env("AUSTA_LISTEN", &listen)
+            .arg("serve")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        Self { child, base: format!("http://{listen}") }
+    }
+
+    async fn wait_healthy(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if let Ok(r) = reqwest::get(format!("{}/healthz", self.base)).await
+                && r.status() == 200
+            {
+                return;
+            }
+            if let Some(status) = self.child.try_wait().unwrap() {
+                panic!("austa serve exited early: {status}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("austa serve did not become healthy");
+    }
+
+    /// SIGTERM, then the exit status within 15 s.
+    fn terminate(mut self) -> std::process::ExitStatus {
+        Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "austa serve ignored SIGTERM");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+async fn serves_health_and_readiness_then_stops_on_sigterm(dir: &Path, env: &[(&str, &str)], backend: &str) {
+    let mut server = Server::start(dir, env);
+    server.wait_healthy().await;
+    let ready = reqwest::get(format!("{}/readyz", server.base)).await.unwrap();
+    assert_eq!(ready.status(), 200);
+    let body: serde_json::Value = ready.json().await.unwrap();
+    assert_eq!(body["status"], "ready");
+    assert_eq!(body["database"], backend);
+    assert!(body["schemaVersion"].as_i64().unwrap() >= 7);
+    let missing = reqwest::get(format!("{}/nope", server.base)).await.unwrap();
+    assert_eq!(missing.status(), 404);
+    assert!(server.terminate().success(), "graceful shutdown exits 0");
+}
+
+#[tokio::test]
+async fn serve_on_the_embedded_default_creates_and_migrates_the_database() {
+    let dir = Workdir::new();
+    serves_health_and_readiness_then_stops_on_sigterm(&dir.0, &[], "sqlite").await;
+    assert!(dir.0.join("data/austa.db").exists(), "the default database file and its folder are created");
+    let status = json(&austa(&dir.0, &[], &["migrate", "status"]));
+    assert_eq!(status["current"], status["latest"]);
+}
+
+#[tokio::test]
+async fn serve_on_postgres() {
+    let Some(db) = austa_testkit::postgres().await else { return };
+    let dir = Workdir::new();
+    serves_health_and_readiness_then_stops_on_sigterm(&dir.0, &[("AUSTA_DATABASE_URL", &db.url)], "postgres").await;
+}
+
+#[tokio::test]
+async fn readiness_fails_while_the_schema_is_behind() {
+    let dir = Workdir::new();
+    let mut server = Server::start(&dir.0, &[]);
+    server.wait_healthy().await;
+    // Another process undoes a migration under the running server.
+    json(&austa(&dir.0, &[], &["migrate", "down", "--to", "6"]));
+    let ready = reqwest::get(format!("{}/readyz", server.base)).await.unwrap();
+    assert_eq!(ready.status(), 503);
+    let body: serde_json::Value = ready.json().await.unwrap();
+    assert_eq!(body["reason"], "schema not current");
+    assert!(server.terminate().success());
+}
+
+#[test]
+fn migrate_up_status_and_down_print_json() {
+    let dir = Workdir::new();
+    let url = "sqlite://db/austa.db";
+    let env = [("AUSTA_DATABASE_URL", url)];
+    let up = json(&austa(&dir.0, &env, &["migrate", "up", "--to", "3"]));
+    assert_eq!(up["applied"], serde_json::json!([1, 2, 3]));
+    let up = json(&austa(&dir.0, &env, &["migrate", "up"]));
+    assert_eq!(up["applied"], serde_json::json!([4, 5, 6, 7]));
+    assert_eq!(json(&austa(&dir.0, &env, &["migrate", "up"]))["applied"], serde_json::json!([]));
+    let status = json(&austa(&dir.0, &env, &["migrate", "status"]));
+    assert_eq!(status["backend"], "sqlite");
+    assert!(status["migrations"].as_array().unwrap().iter().all(|m| m["applied"] == true));
+    let down = json(&austa(&dir.0, &env, &["migrate", "down", "--to", "0"]));
+    assert_eq!(down["undone"], serde_json::json!([7, 6, 5, 4, 3, 2, 1]));
+    assert_eq!(json(&austa(&dir.0, &env, &["migrate", "status"]))["current"], 0);
+}
+
+#[test]
+fn bad_configuration_is_one_clear_error_line() {
+    let dir = Workdir::new();
+    for (env, expected) in [
+        (vec![("AUSTA_DATABASE_URL", "mysql://localhost/austa")], "unsupported database URL scheme `mysql`"),
+        (vec![("AUSTA_DATABASE_URL", "data/austa.db")], "malformed database URL"),
+        (vec![("AUSTA_DATABSE_URL", "sqlite://x.db")], "unknown environment variable AUSTA_DATABSE_URL"),
+        (vec![("AUSTA_LISTEN", "everywhere")], "AUSTA_LISTEN"),
+        (vec![("AUSTA_DATABASE_URL", "sqlite:///proc/austa/data.db")], "cannot create the folder /proc/austa"),
+        (vec![("AUSTA_DATABASE_URL", "postgres://austa@127.0.0.1:1/austa")], "cannot open the database postgres://austa@127.0.0.1:1/austa"),
+    ] {
+        let line = one_error_line(&austa(&dir.0, &env, &["migrate", "status"]));
+        assert!(line.contains(expected), "{line}");
+    }
+    assert!(!dir.0.join("data").exists() && !dir.0.join("x.db").exists(), "no database appeared");
+}
+
+#[test]
+fn a_database_from_a_newer_binary_is_refused_and_left_untouched() {
+    let dir = Workdir::new();
+    json(&austa(&dir.0, &[], &["migrate", "up"]));
+    // Record a migration this binary does not know, as a newer austa would.
+    let db = dir.0.join("data/austa.db");
+    let status = Command::new("python3")
+        .args(["-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(\"INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (9999, 'future', 1, x'00', 0)\"); c.commit()", db.to_str().unwrap()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let before = std::fs::read(&db).unwrap();
+    for args in [&["serve"][..], &["migrate", "up"], &["migrate", "down", "--to", "0"]] {
+        let line = one_error_line(&austa(&dir.0, &[("AUSTA_LISTEN", "127.0.0.1:0")], args));
+        assert!(line.contains("newer version of austa"), "{args:?}: {line}");
+    }
+    assert_eq!(std::fs::read(&db).unwrap(), before, "the database is unchanged");
+}
