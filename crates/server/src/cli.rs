@@ -93,7 +93,10 @@ async fn open(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
 
 async fn serve(config: Config) -> anyhow::Result<()> {
     let store = open(&config).await?;
-    let applied = store.migrate_up(None).await.context("cannot migrate the database")?;
+    let applied = store
+        .migrate_up(None)
+        .await
+        .context("cannot migrate the database")?;
     if !applied.is_empty() {
         tracing::info!(versions = ?applied, "database migrated");
     }
@@ -103,7 +106,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let address = listener.local_addr().context("listener address")?;
     tracing::info!(%address, database = %config.database_url, "austa serving");
     let state = AppState { store: store.clone() };
-    app::serve(listener, state, app::shutdown_signal()).await.context("server failed")?;
+    app::serve(listener, state, app::shutdown_signal())
+        .await
+        .context("server failed")?;
     store.close().await;
     tracing::info!("austa stopped");
     Ok(())

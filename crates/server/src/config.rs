@@ -16,7 +16,12 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_WHATSAPP_API_BASE: &str = "https://graph.facebook.com/v23.0";
 
 /// `AUSTA_*` variables that are inputs of single commands or of the tests, not configuration.
-const NOT_CONFIGURATION: &[&str] = &["AUSTA_PASSWORD", "AUSTA_CONFIG", "AUSTA_TEST_POSTGRES_URL", "AUSTA_LOG"];
+const NOT_CONFIGURATION: &[&str] = &[
+    "AUSTA_PASSWORD",
+    "AUSTA_CONFIG",
+    "AUSTA_TEST_POSTGRES_URL",
+    "AUSTA_LOG",
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -54,7 +59,12 @@ struct Layer {
 }
 
 /// Keys that hold secrets, so also accept `_FILE`.
-const SECRETS: &[&str] = &["master_key", "whatsapp_app_secret", "whatsapp_verify_token", "database_url"];
+const SECRETS: &[&str] = &[
+    "master_key",
+    "whatsapp_app_secret",
+    "whatsapp_verify_token",
+    "database_url",
+];
 const KEYS: &[&str] = &[
     "database_url",
     "listen",
@@ -77,19 +87,28 @@ pub enum ConfigError {
     #[error("both {0} and {0}_FILE are set: give the secret one way")]
     BothForms(String),
     #[error("cannot read {variable} ({path}): {reason}")]
-    SecretFile { variable: String, path: String, reason: String },
+    SecretFile {
+        variable: String,
+        path: String,
+        reason: String,
+    },
     #[error("{key}: {reason}")]
     Invalid { key: &'static str, reason: String },
 }
 
 fn known_variables() -> String {
-    KEYS.iter().map(|k| format!("AUSTA_{}", k.to_uppercase())).collect::<Vec<_>>().join(", ")
+    KEYS.iter()
+        .map(|k| format!("AUSTA_{}", k.to_uppercase()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl Config {
     /// Loads from the process environment and `path` (or `./austa.toml` when it exists).
     pub fn load(path: Option<&Path>) -> Result<Self, ConfigError> {
-        let env: BTreeMap<String, String> = std::env::vars().filter(|(k, _)| k.starts_with("AUSTA_")).collect();
+        let env: BTreeMap<String, String> = std::env::vars()
+            .filter(|(k, _)| k.starts_with("AUSTA_"))
+            .collect();
         Self::from_sources(path, &env)
     }
 
@@ -105,8 +124,10 @@ impl Config {
 
         let database_url_text =
             pick(file.database_url, env.database_url).unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
-        let database_url = DatabaseUrl::parse(&database_url_text)
-            .map_err(|e| ConfigError::Invalid { key: "AUSTA_DATABASE_URL", reason: e.to_string() })?;
+        let database_url = DatabaseUrl::parse(&database_url_text).map_err(|e| ConfigError::Invalid {
+            key: "AUSTA_DATABASE_URL",
+            reason: e.to_string(),
+        })?;
         let listen_text = pick(file.listen, env.listen).unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
         let listen = listen_text.parse().map_err(|_| ConfigError::Invalid {
             key: "AUSTA_LISTEN",
@@ -128,7 +149,8 @@ impl Config {
             log_format,
             master_key: pick(file.master_key, env.master_key).map(SecretString::from),
             master_key_file: env.master_key_file.or(file.master_key_file),
-            whatsapp_app_secret: pick(file.whatsapp_app_secret, env.whatsapp_app_secret).map(SecretString::from),
+            whatsapp_app_secret: pick(file.whatsapp_app_secret, env.whatsapp_app_secret)
+                .map(SecretString::from),
             whatsapp_verify_token: pick(file.whatsapp_verify_token, env.whatsapp_verify_token)
                 .map(SecretString::from),
             whatsapp_api_base: pick(file.whatsapp_api_base, env.whatsapp_api_base)
@@ -138,9 +160,14 @@ impl Config {
 }
 
 fn read_layer(path: &Path) -> Result<Layer, ConfigError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| ConfigError::File { path: path.to_owned(), reason: e.to_string() })?;
-    toml::from_str(&text).map_err(|e| ConfigError::Syntax { path: path.to_owned(), reason: e.message().to_owned() })
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::File {
+        path: path.to_owned(),
+        reason: e.to_string(),
+    })?;
+    toml::from_str(&text).map_err(|e| ConfigError::Syntax {
+        path: path.to_owned(),
+        reason: e.message().to_owned(),
+    })
 }
 
 fn env_layer(env: &BTreeMap<String, String>) -> Result<Layer, ConfigError> {
@@ -150,7 +177,10 @@ fn env_layer(env: &BTreeMap<String, String>) -> Result<Layer, ConfigError> {
             continue;
         }
         let key = name.trim_start_matches("AUSTA_").to_lowercase();
-        if let Some(secret) = key.strip_suffix("_file").and_then(|k| SECRETS.iter().find(|s| **s == k)) {
+        if let Some(secret) = key
+            .strip_suffix("_file")
+            .and_then(|k| SECRETS.iter().find(|s| **s == k))
+        {
             if env.contains_key(&format!("AUSTA_{}", secret.to_uppercase())) {
                 return Err(ConfigError::BothForms(format!("AUSTA_{}", secret.to_uppercase())));
             }
@@ -185,7 +215,10 @@ mod tests {
     use secrecy::ExposeSecret;
 
     fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
     }
 
     fn temp_file(name: &str, content: &str) -> PathBuf {
@@ -207,8 +240,12 @@ mod tests {
 
     #[test]
     fn the_environment_overrides_the_file_which_overrides_defaults() {
-        let file = temp_file("layers.toml", "listen = \"0.0.0.0:9000\"\ndatabase_url = \"sqlite://file.db\"\n");
-        let c = Config::from_sources(Some(&file), &env(&[("AUSTA_DATABASE_URL", "sqlite://env.db")])).unwrap();
+        let file = temp_file(
+            "layers.toml",
+            "listen = \"0.0.0.0:9000\"\ndatabase_url = \"sqlite://file.db\"\n",
+        );
+        let c =
+            Config::from_sources(Some(&file), &env(&[("AUSTA_DATABASE_URL", "sqlite://env.db")])).unwrap();
         assert_eq!(c.database_url.to_string(), "sqlite://env.db");
         assert_eq!(c.listen.to_string(), "0.0.0.0:9000");
     }
@@ -216,9 +253,14 @@ mod tests {
     #[test]
     fn unknown_keys_and_variables_are_refused() {
         let file = temp_file("typo.toml", "databse_url = \"sqlite://x.db\"\n");
-        assert!(matches!(Config::from_sources(Some(&file), &env(&[])), Err(ConfigError::Syntax { .. })));
+        assert!(matches!(
+            Config::from_sources(Some(&file), &env(&[])),
+            Err(ConfigError::Syntax { .. })
+        ));
         let err = Config::from_sources(None, &env(&[("AUSTA_DATABSE_URL", "postgres://x/y")])).unwrap_err();
-        assert!(err.to_string().contains("AUSTA_DATABSE_URL") && err.to_string().contains("AUSTA_DATABASE_URL"));
+        assert!(
+            err.to_string().contains("AUSTA_DATABSE_URL") && err.to_string().contains("AUSTA_DATABASE_URL")
+        );
         // Command inputs are not configuration and pass.
         assert!(Config::from_sources(None, &env(&[("AUSTA_PASSWORD", "x")])).is_ok());
     }
@@ -234,9 +276,15 @@ mod tests {
             ]),
         )
         .unwrap();
-        assert_eq!(c.master_key.as_ref().unwrap().expose_secret(), "c2VjcmV0LWtleS1ieXRlcw==");
+        assert_eq!(
+            c.master_key.as_ref().unwrap().expose_secret(),
+            "c2VjcmV0LWtleS1ieXRlcw=="
+        );
         let shown = format!("{c:?}");
-        assert!(!shown.contains("c2VjcmV0") && !shown.contains("app-secret-value"), "{shown}");
+        assert!(
+            !shown.contains("c2VjcmV0") && !shown.contains("app-secret-value"),
+            "{shown}"
+        );
     }
 
     #[test]
@@ -244,7 +292,10 @@ mod tests {
         let key = temp_file("both.key", "x");
         let err = Config::from_sources(
             None,
-            &env(&[("AUSTA_MASTER_KEY", "y"), ("AUSTA_MASTER_KEY_FILE", key.to_str().unwrap())]),
+            &env(&[
+                ("AUSTA_MASTER_KEY", "y"),
+                ("AUSTA_MASTER_KEY_FILE", key.to_str().unwrap()),
+            ]),
         )
         .unwrap_err();
         assert!(matches!(err, ConfigError::BothForms(_)));
@@ -254,7 +305,11 @@ mod tests {
     fn database_urls_are_checked_and_their_passwords_hidden() {
         let err = Config::from_sources(None, &env(&[("AUSTA_DATABASE_URL", "mysql://x/y")])).unwrap_err();
         assert!(err.to_string().contains("sqlite://PATH"), "{err}");
-        let c = Config::from_sources(None, &env(&[("AUSTA_DATABASE_URL", "postgres://a:hunter2@db/austa")])).unwrap();
+        let c = Config::from_sources(
+            None,
+            &env(&[("AUSTA_DATABASE_URL", "postgres://a:hunter2@db/austa")]),
+        )
+        .unwrap();
         assert!(!format!("{c:?}").contains("hunter2"));
     }
 

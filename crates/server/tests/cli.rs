@@ -25,16 +25,31 @@ impl Drop for Workdir {
 }
 
 fn austa(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
-    Command::new(AUSTA).current_dir(dir).env_clear().envs(env.iter().copied()).args(args).output().unwrap()
+    Command::new(AUSTA)
+        .current_dir(dir)
+        .env_clear()
+        .envs(env.iter().copied())
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 fn json(out: &Output) -> serde_json::Value {
-    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
 fn one_error_line(out: &Output) -> String {
-    assert_eq!(out.status.code(), Some(1), "stdout: {}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "stdout: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
     let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error: ")).collect();
     assert_eq!(errors.len(), 1, "exactly one error line: {stderr}");
@@ -43,7 +58,11 @@ fn one_error_line(out: &Output) -> String {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 struct Server {
@@ -65,7 +84,10 @@ impl Server {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        Self { child, base: format!("http://{listen}") }
+        Self {
+            child,
+            base: format!("http://{listen}"),
+        }
     }
 
     async fn wait_healthy(&mut self) {
@@ -86,7 +108,10 @@ impl Server {
 
     /// SIGTERM, then the exit status within 15 s.
     fn terminate(mut self) -> std::process::ExitStatus {
-        Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().unwrap();
+        Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
@@ -122,16 +147,22 @@ async fn serves_health_and_readiness_then_stops_on_sigterm(dir: &Path, env: &[(&
 async fn serve_on_the_embedded_default_creates_and_migrates_the_database() {
     let dir = Workdir::new();
     serves_health_and_readiness_then_stops_on_sigterm(&dir.0, &[], "sqlite").await;
-    assert!(dir.0.join("data/austa.db").exists(), "the default database file and its folder are created");
+    assert!(
+        dir.0.join("data/austa.db").exists(),
+        "the default database file and its folder are created"
+    );
     let status = json(&austa(&dir.0, &[], &["migrate", "status"]));
     assert_eq!(status["current"], status["latest"]);
 }
 
 #[tokio::test]
 async fn serve_on_postgres() {
-    let Some(db) = austa_testkit::postgres().await else { return };
+    let Some(db) = austa_testkit::postgres().await else {
+        return;
+    };
     let dir = Workdir::new();
-    serves_health_and_readiness_then_stops_on_sigterm(&dir.0, &[("AUSTA_DATABASE_URL", &db.url)], "postgres").await;
+    serves_health_and_readiness_then_stops_on_sigterm(&dir.0, &[("AUSTA_DATABASE_URL", &db.url)], "postgres")
+        .await;
 }
 
 #[tokio::test]
@@ -157,10 +188,19 @@ fn migrate_up_status_and_down_print_json() {
     assert_eq!(up["applied"], serde_json::json!([1, 2, 3]));
     let up = json(&austa(&dir.0, &env, &["migrate", "up"]));
     assert_eq!(up["applied"], serde_json::json!([4, 5, 6, 7]));
-    assert_eq!(json(&austa(&dir.0, &env, &["migrate", "up"]))["applied"], serde_json::json!([]));
+    assert_eq!(
+        json(&austa(&dir.0, &env, &["migrate", "up"]))["applied"],
+        serde_json::json!([])
+    );
     let status = json(&austa(&dir.0, &env, &["migrate", "status"]));
     assert_eq!(status["backend"], "sqlite");
-    assert!(status["migrations"].as_array().unwrap().iter().all(|m| m["applied"] == true));
+    assert!(
+        status["migrations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["applied"] == true)
+    );
     let down = json(&austa(&dir.0, &env, &["migrate", "down", "--to", "0"]));
     assert_eq!(down["undone"], serde_json::json!([7, 6, 5, 4, 3, 2, 1]));
     assert_eq!(json(&austa(&dir.0, &env, &["migrate", "status"]))["current"], 0);
@@ -170,17 +210,35 @@ fn migrate_up_status_and_down_print_json() {
 fn bad_configuration_is_one_clear_error_line() {
     let dir = Workdir::new();
     for (env, expected) in [
-        (vec![("AUSTA_DATABASE_URL", "mysql://localhost/austa")], "unsupported database URL scheme `mysql`"),
-        (vec![("AUSTA_DATABASE_URL", "data/austa.db")], "malformed database URL"),
-        (vec![("AUSTA_DATABSE_URL", "sqlite://x.db")], "unknown environment variable AUSTA_DATABSE_URL"),
+        (
+            vec![("AUSTA_DATABASE_URL", "mysql://localhost/austa")],
+            "unsupported database URL scheme `mysql`",
+        ),
+        (
+            vec![("AUSTA_DATABASE_URL", "data/austa.db")],
+            "malformed database URL",
+        ),
+        (
+            vec![("AUSTA_DATABSE_URL", "sqlite://x.db")],
+            "unknown environment variable AUSTA_DATABSE_URL",
+        ),
         (vec![("AUSTA_LISTEN", "everywhere")], "AUSTA_LISTEN"),
-        (vec![("AUSTA_DATABASE_URL", "sqlite:///proc/austa/data.db")], "cannot create the folder /proc/austa"),
-        (vec![("AUSTA_DATABASE_URL", "postgres://austa@127.0.0.1:1/austa")], "cannot open the database postgres://austa@127.0.0.1:1/austa"),
+        (
+            vec![("AUSTA_DATABASE_URL", "sqlite:///proc/austa/data.db")],
+            "cannot create the folder /proc/austa",
+        ),
+        (
+            vec![("AUSTA_DATABASE_URL", "postgres://austa@127.0.0.1:1/austa")],
+            "cannot open the database postgres://austa@127.0.0.1:1/austa",
+        ),
     ] {
         let line = one_error_line(&austa(&dir.0, &env, &["migrate", "status"]));
         assert!(line.contains(expected), "{line}");
     }
-    assert!(!dir.0.join("data").exists() && !dir.0.join("x.db").exists(), "no database appeared");
+    assert!(
+        !dir.0.join("data").exists() && !dir.0.join("x.db").exists(),
+        "no database appeared"
+    );
 }
 
 #[test]
@@ -195,7 +253,11 @@ fn a_database_from_a_newer_binary_is_refused_and_left_untouched() {
         .unwrap();
     assert!(status.success());
     let before = std::fs::read(&db).unwrap();
-    for args in [&["serve"][..], &["migrate", "up"], &["migrate", "down", "--to", "0"]] {
+    for args in [
+        &["serve"][..],
+        &["migrate", "up"],
+        &["migrate", "down", "--to", "0"],
+    ] {
         let line = one_error_line(&austa(&dir.0, &[("AUSTA_LISTEN", "127.0.0.1:0")], args));
         assert!(line.contains("newer version of austa"), "{args:?}: {line}");
     }

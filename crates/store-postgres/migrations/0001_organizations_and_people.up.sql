@@ -59,7 +59,9 @@ CREATE TABLE users (
     last_login_at timestamptz,
     created_at timestamptz NOT NULL,
     updated_at timestamptz NOT NULL,
-    deleted_at timestamptz
+    deleted_at timestamptz,
+    -- Children reference (organization_id, id): a row can only point into its own organization.
+    CONSTRAINT users_organization_id_id_key UNIQUE (organization_id, id)
 );
 CREATE UNIQUE INDEX users_organization_id_phone_key ON users (organization_id, phone) WHERE deleted_at IS NULL;
 CREATE UNIQUE INDEX users_organization_id_cpf_bidx_key ON users (organization_id, cpf_bidx) WHERE deleted_at IS NULL;
@@ -71,7 +73,7 @@ CREATE INDEX users_whatsapp_id_idx ON users (organization_id, whatsapp_id);
 CREATE TABLE providers (
     id uuid NOT NULL CONSTRAINT providers_pkey PRIMARY KEY,
     organization_id uuid NOT NULL CONSTRAINT providers_organization_id_fkey REFERENCES organizations (id),
-    user_id uuid NOT NULL CONSTRAINT providers_user_id_fkey REFERENCES users (id),
+    user_id uuid NOT NULL,
     council TEXT NOT NULL CONSTRAINT providers_council_check CHECK (council IN
         ('CRM', 'COREN', 'CRF', 'CRO', 'CRP', 'CRN', 'CREFITO', 'CRFA', 'CRESS', 'CRBIO', 'CRBM', 'CREF', 'CRMV', 'CRTR')),
     council_region TEXT NOT NULL,
@@ -86,7 +88,10 @@ CREATE TABLE providers (
     is_active boolean NOT NULL DEFAULT true,
     created_at timestamptz NOT NULL,
     updated_at timestamptz NOT NULL,
-    deleted_at timestamptz
+    deleted_at timestamptz,
+    CONSTRAINT providers_user_id_fkey FOREIGN KEY (organization_id, user_id) REFERENCES users (organization_id, id),
+    -- Children reference (organization_id, id): a row can only point into its own organization.
+    CONSTRAINT providers_organization_id_id_key UNIQUE (organization_id, id)
 );
 CREATE UNIQUE INDEX providers_organization_id_user_id_key ON providers (organization_id, user_id) WHERE deleted_at IS NULL;
 CREATE UNIQUE INDEX providers_organization_id_licence_key

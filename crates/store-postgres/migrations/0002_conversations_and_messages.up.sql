@@ -1,7 +1,7 @@
 CREATE TABLE conversations (
     id uuid NOT NULL CONSTRAINT conversations_pkey PRIMARY KEY,
     organization_id uuid NOT NULL CONSTRAINT conversations_organization_id_fkey REFERENCES organizations (id),
-    user_id uuid NOT NULL CONSTRAINT conversations_user_id_fkey REFERENCES users (id),
+    user_id uuid NOT NULL,
     channel TEXT NOT NULL DEFAULT 'WHATSAPP' CONSTRAINT conversations_channel_check CHECK (channel IN ('WHATSAPP')),
     business_phone_number_id TEXT,
     status TEXT NOT NULL DEFAULT 'ACTIVE' CONSTRAINT conversations_status_check
@@ -12,7 +12,7 @@ CREATE TABLE conversations (
     medications_mentioned jsonb NOT NULL DEFAULT '[]'::jsonb,
     symptoms_reported jsonb NOT NULL DEFAULT '[]'::jsonb,
     ai_context_encrypted bytea,
-    assigned_provider_id uuid CONSTRAINT conversations_assigned_provider_id_fkey REFERENCES providers (id),
+    assigned_provider_id uuid,
     last_message_at timestamptz,
     first_response_at timestamptz,
     message_count bigint NOT NULL DEFAULT 0 CONSTRAINT conversations_message_count_check CHECK (message_count >= 0),
@@ -20,7 +20,11 @@ CREATE TABLE conversations (
     closed_at timestamptz,
     created_at timestamptz NOT NULL,
     updated_at timestamptz NOT NULL,
-    deleted_at timestamptz
+    deleted_at timestamptz,
+    CONSTRAINT conversations_user_id_fkey FOREIGN KEY (organization_id, user_id) REFERENCES users (organization_id, id),
+    CONSTRAINT conversations_assigned_provider_id_fkey FOREIGN KEY (organization_id, assigned_provider_id) REFERENCES providers (organization_id, id),
+    -- Children reference (organization_id, id): a row can only point into its own organization.
+    CONSTRAINT conversations_organization_id_id_key UNIQUE (organization_id, id)
 );
 CREATE INDEX conversations_organization_id_user_id_status_idx ON conversations (organization_id, user_id, status);
 CREATE INDEX conversations_organization_id_last_message_at_idx ON conversations (organization_id, last_message_at);
@@ -28,8 +32,8 @@ CREATE INDEX conversations_organization_id_last_message_at_idx ON conversations 
 CREATE TABLE messages (
     id uuid NOT NULL CONSTRAINT messages_pkey PRIMARY KEY,
     organization_id uuid NOT NULL CONSTRAINT messages_organization_id_fkey REFERENCES organizations (id),
-    conversation_id uuid NOT NULL CONSTRAINT messages_conversation_id_fkey REFERENCES conversations (id),
-    user_id uuid NOT NULL CONSTRAINT messages_user_id_fkey REFERENCES users (id),
+    conversation_id uuid NOT NULL,
+    user_id uuid NOT NULL,
     whatsapp_message_id TEXT,
     business_phone_number_id TEXT,
     direction TEXT NOT NULL CONSTRAINT messages_direction_check CHECK (direction IN ('INBOUND', 'OUTBOUND')),
@@ -56,7 +60,11 @@ CREATE TABLE messages (
     metadata jsonb NOT NULL DEFAULT '{}'::jsonb,
     created_at timestamptz NOT NULL,
     updated_at timestamptz NOT NULL,
-    deleted_at timestamptz
+    deleted_at timestamptz,
+    CONSTRAINT messages_conversation_id_fkey FOREIGN KEY (organization_id, conversation_id) REFERENCES conversations (organization_id, id),
+    CONSTRAINT messages_user_id_fkey FOREIGN KEY (organization_id, user_id) REFERENCES users (organization_id, id),
+    -- Children reference (organization_id, id): a row can only point into its own organization.
+    CONSTRAINT messages_organization_id_id_key UNIQUE (organization_id, id)
 );
 CREATE UNIQUE INDEX messages_wamid_key ON messages (organization_id, business_phone_number_id, whatsapp_message_id);
 CREATE INDEX "messages_conversationId_sentAt_idx" ON messages (conversation_id, sent_at);

@@ -1,8 +1,8 @@
 CREATE TABLE authorizations (
     id uuid NOT NULL CONSTRAINT authorizations_pkey PRIMARY KEY,
     organization_id uuid NOT NULL CONSTRAINT authorizations_organization_id_fkey REFERENCES organizations (id),
-    user_id uuid NOT NULL CONSTRAINT authorizations_user_id_fkey REFERENCES users (id),
-    requesting_provider_id uuid CONSTRAINT authorizations_requesting_provider_id_fkey REFERENCES providers (id),
+    user_id uuid NOT NULL,
+    requesting_provider_id uuid,
     protocol_number TEXT NOT NULL,
     procedures jsonb NOT NULL CONSTRAINT authorizations_procedures_check CHECK (jsonb_typeof(procedures) = 'array'),
     care_character TEXT NOT NULL CONSTRAINT authorizations_care_character_check CHECK (care_character IN ('ELECTIVE', 'URGENCY_EMERGENCY')),
@@ -13,7 +13,7 @@ CREATE TABLE authorizations (
     clinical_encrypted bytea,
     due_at timestamptz,
     decided_at timestamptz,
-    decided_by uuid CONSTRAINT authorizations_decided_by_fkey REFERENCES users (id),
+    decided_by uuid,
     authorization_password TEXT,
     password_valid_until timestamptz,
     denial_reason TEXT,
@@ -26,7 +26,12 @@ CREATE TABLE authorizations (
     updated_at timestamptz NOT NULL,
     deleted_at timestamptz,
     -- A denial must say why and under which clause or rule (RN 623/2024).
-    CONSTRAINT authorizations_denial_check CHECK (status <> 'DENIED' OR (denial_reason IS NOT NULL AND denial_clause IS NOT NULL))
+    CONSTRAINT authorizations_denial_check CHECK (status <> 'DENIED' OR (denial_reason IS NOT NULL AND denial_clause IS NOT NULL)),
+    CONSTRAINT authorizations_user_id_fkey FOREIGN KEY (organization_id, user_id) REFERENCES users (organization_id, id),
+    CONSTRAINT authorizations_requesting_provider_id_fkey FOREIGN KEY (organization_id, requesting_provider_id) REFERENCES providers (organization_id, id),
+    CONSTRAINT authorizations_decided_by_fkey FOREIGN KEY (organization_id, decided_by) REFERENCES users (organization_id, id),
+    -- Children reference (organization_id, id): a row can only point into its own organization.
+    CONSTRAINT authorizations_organization_id_id_key UNIQUE (organization_id, id)
 );
 CREATE UNIQUE INDEX authorizations_organization_id_protocol_number_key ON authorizations (organization_id, protocol_number);
 CREATE INDEX authorizations_organization_id_status_due_at_idx ON authorizations (organization_id, status, due_at);

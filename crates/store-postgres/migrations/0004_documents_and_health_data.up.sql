@@ -1,9 +1,9 @@
 CREATE TABLE documents (
     id uuid NOT NULL CONSTRAINT documents_pkey PRIMARY KEY,
     organization_id uuid NOT NULL CONSTRAINT documents_organization_id_fkey REFERENCES organizations (id),
-    user_id uuid NOT NULL CONSTRAINT documents_user_id_fkey REFERENCES users (id),
-    message_id uuid CONSTRAINT documents_message_id_fkey REFERENCES messages (id),
-    authorization_id uuid CONSTRAINT documents_authorization_id_fkey REFERENCES authorizations (id),
+    user_id uuid NOT NULL,
+    message_id uuid,
+    authorization_id uuid,
     document_type TEXT NOT NULL CONSTRAINT documents_document_type_check CHECK (document_type IN
         ('PRESCRIPTION', 'MEDICAL_ORDER', 'LAB_REPORT', 'IMAGING_REPORT', 'HEALTH_CARD', 'ID_DOCUMENT', 'OTHER')),
     file_name_encrypted bytea,
@@ -19,12 +19,18 @@ CREATE TABLE documents (
     ocr_confidence double precision CONSTRAINT documents_ocr_confidence_check CHECK (ocr_confidence BETWEEN 0 AND 1),
     extracted_data_encrypted bytea,
     health_keywords jsonb NOT NULL DEFAULT '[]'::jsonb,
-    verified_by uuid CONSTRAINT documents_verified_by_fkey REFERENCES providers (id),
+    verified_by uuid,
     verified_at timestamptz,
     retention_until date,
     created_at timestamptz NOT NULL,
     updated_at timestamptz NOT NULL,
-    deleted_at timestamptz
+    deleted_at timestamptz,
+    CONSTRAINT documents_user_id_fkey FOREIGN KEY (organization_id, user_id) REFERENCES users (organization_id, id),
+    CONSTRAINT documents_message_id_fkey FOREIGN KEY (organization_id, message_id) REFERENCES messages (organization_id, id),
+    CONSTRAINT documents_authorization_id_fkey FOREIGN KEY (organization_id, authorization_id) REFERENCES authorizations (organization_id, id),
+    CONSTRAINT documents_verified_by_fkey FOREIGN KEY (organization_id, verified_by) REFERENCES providers (organization_id, id),
+    -- Children reference (organization_id, id): a row can only point into its own organization.
+    CONSTRAINT documents_organization_id_id_key UNIQUE (organization_id, id)
 );
 CREATE UNIQUE INDEX documents_organization_id_storage_key_key ON documents (organization_id, storage_key);
 CREATE INDEX documents_user_id_idx ON documents (user_id);
@@ -32,7 +38,7 @@ CREATE INDEX documents_user_id_idx ON documents (user_id);
 CREATE TABLE health_data (
     id uuid NOT NULL CONSTRAINT health_data_pkey PRIMARY KEY,
     organization_id uuid NOT NULL CONSTRAINT health_data_organization_id_fkey REFERENCES organizations (id),
-    user_id uuid NOT NULL CONSTRAINT health_data_user_id_fkey REFERENCES users (id),
+    user_id uuid NOT NULL,
     data_type TEXT NOT NULL CONSTRAINT health_data_data_type_check CHECK (data_type IN
         ('CONDITION', 'MEDICATION', 'ALLERGY', 'SYMPTOM', 'VITAL_SIGN', 'LAB_RESULT')),
     data_encrypted bytea NOT NULL,
@@ -45,16 +51,21 @@ CREATE TABLE health_data (
         ('PATIENT_REPORTED', 'WHATSAPP', 'PROVIDER', 'DEVICE', 'LABORATORY', 'DOCUMENT', 'TASY', 'IMPORT')),
     reliability_score double precision NOT NULL CONSTRAINT health_data_reliability_score_check CHECK (reliability_score BETWEEN 0 AND 1),
     recorded_at timestamptz NOT NULL,
-    verified_by uuid CONSTRAINT health_data_verified_by_fkey REFERENCES providers (id),
+    verified_by uuid,
     verified_at timestamptz,
     expires_at timestamptz,
     is_active boolean NOT NULL DEFAULT true,
-    message_id uuid CONSTRAINT health_data_message_id_fkey REFERENCES messages (id),
-    document_id uuid CONSTRAINT health_data_document_id_fkey REFERENCES documents (id),
-    created_by uuid CONSTRAINT health_data_created_by_fkey REFERENCES users (id),
+    message_id uuid,
+    document_id uuid,
+    created_by uuid,
     created_at timestamptz NOT NULL,
     updated_at timestamptz NOT NULL,
-    deleted_at timestamptz
+    deleted_at timestamptz,
+    CONSTRAINT health_data_user_id_fkey FOREIGN KEY (organization_id, user_id) REFERENCES users (organization_id, id),
+    CONSTRAINT health_data_verified_by_fkey FOREIGN KEY (organization_id, verified_by) REFERENCES providers (organization_id, id),
+    CONSTRAINT health_data_message_id_fkey FOREIGN KEY (organization_id, message_id) REFERENCES messages (organization_id, id),
+    CONSTRAINT health_data_document_id_fkey FOREIGN KEY (organization_id, document_id) REFERENCES documents (organization_id, id),
+    CONSTRAINT health_data_created_by_fkey FOREIGN KEY (organization_id, created_by) REFERENCES users (organization_id, id)
 );
 CREATE INDEX "health_data_userId_type_isActive_idx" ON health_data (user_id, data_type, is_active);
 CREATE INDEX health_data_organization_id_idx ON health_data (organization_id);

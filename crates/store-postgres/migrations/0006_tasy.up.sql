@@ -15,14 +15,16 @@ CREATE TABLE tasy_integrations (
     is_active boolean NOT NULL DEFAULT true,
     created_at timestamptz NOT NULL,
     updated_at timestamptz NOT NULL,
-    deleted_at timestamptz
+    deleted_at timestamptz,
+    -- Children reference (organization_id, id): a row can only point into its own organization.
+    CONSTRAINT tasy_integrations_organization_id_id_key UNIQUE (organization_id, id)
 );
 CREATE UNIQUE INDEX tasy_integrations_organization_id_name_key ON tasy_integrations (organization_id, name) WHERE deleted_at IS NULL;
 
 CREATE TABLE tasy_sync_logs (
     id uuid NOT NULL CONSTRAINT tasy_sync_logs_pkey PRIMARY KEY,
     organization_id uuid NOT NULL CONSTRAINT tasy_sync_logs_organization_id_fkey REFERENCES organizations (id),
-    integration_id uuid NOT NULL CONSTRAINT tasy_sync_logs_integration_id_fkey REFERENCES tasy_integrations (id),
+    integration_id uuid NOT NULL,
     entity_type TEXT NOT NULL,
     entity_id uuid,
     direction TEXT NOT NULL CONSTRAINT tasy_sync_logs_direction_check CHECK (direction IN ('INBOUND', 'OUTBOUND', 'BIDIRECTIONAL')),
@@ -37,7 +39,8 @@ CREATE TABLE tasy_sync_logs (
     payload_sha256 TEXT,
     created_at timestamptz NOT NULL,
     updated_at timestamptz NOT NULL,
-    deleted_at timestamptz
+    deleted_at timestamptz,
+    CONSTRAINT tasy_sync_logs_integration_id_fkey FOREIGN KEY (organization_id, integration_id) REFERENCES tasy_integrations (organization_id, id)
 );
 CREATE INDEX tasy_sync_logs_integration_id_started_at_idx ON tasy_sync_logs (integration_id, started_at);
 

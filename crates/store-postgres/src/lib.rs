@@ -27,6 +27,7 @@ const MIN_SERVER_VERSION: i32 = 150_000;
 
 pub struct PostgresStore {
     pool: PgPool,
+    options: PgConnectOptions,
 }
 
 /// What the connected role may do that would weaken tenant isolation.
@@ -45,16 +46,18 @@ impl PostgresStore {
             .application_name("austa");
         // One direct connection first: a pool only reports "timed out", this says why (refused,
         // unknown host, bad password).
-        let probe = sqlx::PgConnection::connect_with(&options).await.map_err(map_error)?;
+        let probe = sqlx::PgConnection::connect_with(&options)
+            .await
+            .map_err(map_error)?;
         probe.close().await.map_err(map_error)?;
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .min_connections(0)
             .acquire_timeout(Duration::from_secs(10))
-            .connect_with(options)
+            .connect_with(options.clone())
             .await
             .map_err(map_error)?;
-        let store = Self { pool };
+        let store = Self { pool, options };
         store.check_server_version().await?;
         Ok(store)
     }
@@ -85,6 +88,27 @@ impl PostgresStore {
                 .await
                 .map_err(map_error)?;
         Ok(RoleCheck { bypasses_rls })
+    }
+
+    /// Refuses a database migrated by a newer binary before the migrator takes its lock; returns the
+    /// applied versions.
+    async fn refuse_newer(&self) -> StoreResult<Vec<(i64, OffsetDateTime)>> {
+        let applied = self.applied().await?;
+        let known = known_migrations();
+        if let Some((v, _)) = applied.iter().find(|(v, _)| !known.iter().any(|(k, _)| k == v)) {
+            return Err(StoreError::Migration(newer_database_message(*v)));
+        }
+        Ok(applied)
+    }
+
+    /// A one-connection pool, closed after use: the migrator's session-level advisory lock can never
+    /// stay behind on a shared connection when a migration fails (sqlx does not unlock on error).
+    async fn migration_pool(&self) -> StoreResult<PgPool> {
+        PgPoolOptions::new()
+            .max_connections(1)
+            .connect_with(self.options.clone())
+            .await
+            .map_err(map_error)
     }
 
     async fn applied(&self) -> StoreResult<Vec<(i64, OffsetDateTime)>> {
@@ -145,11 +169,13 @@ impl Store for PostgresStore {
     }
 
     async fn migrate_up(&self, to: Option<i64>) -> StoreResult<Vec<i64>> {
-        let before = self.applied().await?;
+        let before = self.refuse_newer().await?;
+        let pool = self.migration_pool().await?;
         let result = match to {
-            Some(target) => MIGRATOR.run_to(target, &self.pool).await,
-            None => MIGRATOR.run(&self.pool).await,
+            Some(target) => MIGRATOR.run_to(target, &pool).await,
+            None => MIGRATOR.run(&pool).await,
         };
+        pool.close().await;
         result.map_err(migrate_error)?;
         let after = self.applied().await?;
         Ok(after
@@ -160,8 +186,11 @@ impl Store for PostgresStore {
     }
 
     async fn migrate_down(&self, to: i64) -> StoreResult<Vec<i64>> {
-        let before = self.applied().await?;
-        MIGRATOR.undo(&self.pool, to).await.map_err(migrate_error)?;
+        let before = self.refuse_newer().await?;
+        let pool = self.migration_pool().await?;
+        let result = MIGRATOR.undo(&pool, to).await;
+        pool.close().await;
+        result.map_err(migrate_error)?;
         let after = self.applied().await?;
         Ok(before
             .iter()

@@ -26,7 +26,8 @@ CREATE TABLE users (
     name TEXT NOT NULL,
     cpf_encrypted BLOB,
     cpf_bidx BLOB,
-    phone TEXT CONSTRAINT users_phone_check CHECK (phone GLOB '+[1-9]*'),
+    phone TEXT CONSTRAINT users_phone_check
+        CHECK (phone GLOB '+[1-9]*' AND substr(phone, 2) NOT GLOB '*[^0-9]*' AND length(phone) BETWEEN 8 AND 16),
     whatsapp_id TEXT,
     email TEXT CONSTRAINT users_email_check CHECK (email = lower(email) AND email LIKE '%_@_%'),
     password_hash TEXT,
@@ -39,7 +40,9 @@ CREATE TABLE users (
     last_login_at TEXT,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
-    deleted_at TEXT
+    deleted_at TEXT,
+    -- Children reference (organization_id, id): a row can only point into its own organization.
+    CONSTRAINT users_organization_id_id_key UNIQUE (organization_id, id)
 ) STRICT;
 CREATE UNIQUE INDEX users_organization_id_phone_key ON users (organization_id, phone) WHERE deleted_at IS NULL;
 CREATE UNIQUE INDEX users_organization_id_cpf_bidx_key ON users (organization_id, cpf_bidx) WHERE deleted_at IS NULL;
@@ -51,7 +54,7 @@ CREATE INDEX users_whatsapp_id_idx ON users (organization_id, whatsapp_id);
 CREATE TABLE providers (
     id TEXT NOT NULL CONSTRAINT providers_pkey PRIMARY KEY,
     organization_id TEXT NOT NULL CONSTRAINT providers_organization_id_fkey REFERENCES organizations (id),
-    user_id TEXT NOT NULL CONSTRAINT providers_user_id_fkey REFERENCES users (id),
+    user_id TEXT NOT NULL,
     council TEXT NOT NULL CONSTRAINT providers_council_check CHECK (council IN
         ('CRM', 'COREN', 'CRF', 'CRO', 'CRP', 'CRN', 'CREFITO', 'CRFA', 'CRESS', 'CRBIO', 'CRBM', 'CREF', 'CRMV', 'CRTR')),
     council_region TEXT NOT NULL,
@@ -66,7 +69,10 @@ CREATE TABLE providers (
     is_active INTEGER NOT NULL DEFAULT 1 CONSTRAINT providers_is_active_check CHECK (is_active IN (0, 1)),
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
-    deleted_at TEXT
+    deleted_at TEXT,
+    CONSTRAINT providers_user_id_fkey FOREIGN KEY (organization_id, user_id) REFERENCES users (organization_id, id),
+    -- Children reference (organization_id, id): a row can only point into its own organization.
+    CONSTRAINT providers_organization_id_id_key UNIQUE (organization_id, id)
 ) STRICT;
 CREATE UNIQUE INDEX providers_organization_id_user_id_key ON providers (organization_id, user_id) WHERE deleted_at IS NULL;
 CREATE UNIQUE INDEX providers_organization_id_licence_key

@@ -19,14 +19,16 @@ CREATE TABLE missions (
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
     deleted_at TEXT,
-    CONSTRAINT missions_availability_check CHECK (available_until IS NULL OR available_from IS NULL OR available_until > available_from)
+    CONSTRAINT missions_availability_check CHECK (available_until IS NULL OR available_from IS NULL OR available_until > available_from),
+    -- Children reference (organization_id, id): a row can only point into its own organization.
+    CONSTRAINT missions_organization_id_id_key UNIQUE (organization_id, id)
 ) STRICT;
 CREATE UNIQUE INDEX missions_organization_id_code_version_key ON missions (organization_id, code, version);
 
 CREATE TABLE health_points (
     id TEXT NOT NULL CONSTRAINT health_points_pkey PRIMARY KEY,
     organization_id TEXT NOT NULL CONSTRAINT health_points_organization_id_fkey REFERENCES organizations (id),
-    user_id TEXT NOT NULL CONSTRAINT health_points_user_id_fkey REFERENCES users (id),
+    user_id TEXT NOT NULL,
     balance INTEGER NOT NULL DEFAULT 0 CONSTRAINT health_points_balance_check CHECK (balance >= 0),
     experience INTEGER NOT NULL DEFAULT 0 CONSTRAINT health_points_experience_check CHECK (experience >= 0),
     level INTEGER NOT NULL DEFAULT 1 CONSTRAINT health_points_level_check CHECK (level >= 1),
@@ -36,15 +38,16 @@ CREATE TABLE health_points (
     streak_freezes_available INTEGER NOT NULL DEFAULT 0 CONSTRAINT health_points_streak_freezes_available_check CHECK (streak_freezes_available >= 0),
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
-    deleted_at TEXT
+    deleted_at TEXT,
+    CONSTRAINT health_points_user_id_fkey FOREIGN KEY (organization_id, user_id) REFERENCES users (organization_id, id)
 ) STRICT;
 CREATE UNIQUE INDEX health_points_organization_id_user_id_key ON health_points (organization_id, user_id);
 
 CREATE TABLE onboarding_progress (
     id TEXT NOT NULL CONSTRAINT onboarding_progress_pkey PRIMARY KEY,
     organization_id TEXT NOT NULL CONSTRAINT onboarding_progress_organization_id_fkey REFERENCES organizations (id),
-    user_id TEXT NOT NULL CONSTRAINT onboarding_progress_user_id_fkey REFERENCES users (id),
-    mission_id TEXT NOT NULL CONSTRAINT onboarding_progress_mission_id_fkey REFERENCES missions (id),
+    user_id TEXT NOT NULL,
+    mission_id TEXT NOT NULL,
     mission_version INTEGER NOT NULL CONSTRAINT onboarding_progress_mission_version_check CHECK (mission_version >= 1),
     period_key TEXT NOT NULL DEFAULT 'once',
     status TEXT NOT NULL CONSTRAINT onboarding_progress_status_check CHECK (status IN
@@ -59,7 +62,9 @@ CREATE TABLE onboarding_progress (
     badge_awarded TEXT,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
-    deleted_at TEXT
+    deleted_at TEXT,
+    CONSTRAINT onboarding_progress_user_id_fkey FOREIGN KEY (organization_id, user_id) REFERENCES users (organization_id, id),
+    CONSTRAINT onboarding_progress_mission_id_fkey FOREIGN KEY (organization_id, mission_id) REFERENCES missions (organization_id, id)
 ) STRICT;
 CREATE UNIQUE INDEX onboarding_progress_user_mission_period_key ON onboarding_progress (organization_id, user_id, mission_id, period_key);
 CREATE INDEX "onboarding_progress_userId_status_idx" ON onboarding_progress (user_id, status);
@@ -67,17 +72,20 @@ CREATE INDEX "onboarding_progress_userId_status_idx" ON onboarding_progress (use
 CREATE TABLE point_transactions (
     id TEXT NOT NULL CONSTRAINT point_transactions_pkey PRIMARY KEY,
     organization_id TEXT NOT NULL CONSTRAINT point_transactions_organization_id_fkey REFERENCES organizations (id),
-    user_id TEXT NOT NULL CONSTRAINT point_transactions_user_id_fkey REFERENCES users (id),
+    user_id TEXT NOT NULL,
     amount INTEGER NOT NULL CONSTRAINT point_transactions_amount_check CHECK (amount <> 0),
     source TEXT NOT NULL CONSTRAINT point_transactions_source_check CHECK (source IN
         ('MISSION', 'ENGAGEMENT', 'PURCHASE', 'PENALTY', 'ADJUSTMENT')),
     reason TEXT NOT NULL,
-    mission_id TEXT CONSTRAINT point_transactions_mission_id_fkey REFERENCES missions (id),
+    mission_id TEXT,
     idempotency_key TEXT NOT NULL CONSTRAINT point_transactions_idempotency_key_check CHECK (length(idempotency_key) BETWEEN 1 AND 200),
     balance_after INTEGER NOT NULL CONSTRAINT point_transactions_balance_after_check CHECK (balance_after >= 0),
     metadata TEXT NOT NULL DEFAULT '{}' CONSTRAINT point_transactions_metadata_check CHECK (json_valid(metadata)),
-    created_by TEXT CONSTRAINT point_transactions_created_by_fkey REFERENCES users (id),
-    created_at TEXT NOT NULL
+    created_by TEXT,
+    created_at TEXT NOT NULL,
+    CONSTRAINT point_transactions_user_id_fkey FOREIGN KEY (organization_id, user_id) REFERENCES users (organization_id, id),
+    CONSTRAINT point_transactions_mission_id_fkey FOREIGN KEY (organization_id, mission_id) REFERENCES missions (organization_id, id),
+    CONSTRAINT point_transactions_created_by_fkey FOREIGN KEY (organization_id, created_by) REFERENCES users (organization_id, id)
 ) STRICT;
 CREATE UNIQUE INDEX point_transactions_idempotency_key ON point_transactions (organization_id, user_id, idempotency_key);
 CREATE INDEX "point_transactions_userId_createdAt_idx" ON point_transactions (user_id, created_at);

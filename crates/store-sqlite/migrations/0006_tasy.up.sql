@@ -15,14 +15,16 @@ CREATE TABLE tasy_integrations (
     is_active INTEGER NOT NULL DEFAULT 1 CONSTRAINT tasy_integrations_is_active_check CHECK (is_active IN (0, 1)),
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
-    deleted_at TEXT
+    deleted_at TEXT,
+    -- Children reference (organization_id, id): a row can only point into its own organization.
+    CONSTRAINT tasy_integrations_organization_id_id_key UNIQUE (organization_id, id)
 ) STRICT;
 CREATE UNIQUE INDEX tasy_integrations_organization_id_name_key ON tasy_integrations (organization_id, name) WHERE deleted_at IS NULL;
 
 CREATE TABLE tasy_sync_logs (
     id TEXT NOT NULL CONSTRAINT tasy_sync_logs_pkey PRIMARY KEY,
     organization_id TEXT NOT NULL CONSTRAINT tasy_sync_logs_organization_id_fkey REFERENCES organizations (id),
-    integration_id TEXT NOT NULL CONSTRAINT tasy_sync_logs_integration_id_fkey REFERENCES tasy_integrations (id),
+    integration_id TEXT NOT NULL,
     entity_type TEXT NOT NULL,
     entity_id TEXT,
     direction TEXT NOT NULL CONSTRAINT tasy_sync_logs_direction_check CHECK (direction IN ('INBOUND', 'OUTBOUND', 'BIDIRECTIONAL')),
@@ -37,6 +39,7 @@ CREATE TABLE tasy_sync_logs (
     payload_sha256 TEXT,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
-    deleted_at TEXT
+    deleted_at TEXT,
+    CONSTRAINT tasy_sync_logs_integration_id_fkey FOREIGN KEY (organization_id, integration_id) REFERENCES tasy_integrations (organization_id, id)
 ) STRICT;
 CREATE INDEX tasy_sync_logs_integration_id_started_at_idx ON tasy_sync_logs (integration_id, started_at);

@@ -79,6 +79,17 @@ impl SqliteStore {
         &self.pool
     }
 
+    /// Refuses a database migrated by a newer binary before the migrator takes its lock; returns the
+    /// applied versions.
+    async fn refuse_newer(&self) -> StoreResult<Vec<(i64, OffsetDateTime)>> {
+        let applied = self.applied().await?;
+        let known = known_migrations();
+        if let Some((v, _)) = applied.iter().find(|(v, _)| !known.iter().any(|(k, _)| k == v)) {
+            return Err(StoreError::Migration(newer_database_message(*v)));
+        }
+        Ok(applied)
+    }
+
     async fn applied(&self) -> StoreResult<Vec<(i64, OffsetDateTime)>> {
         let exists: i64 = sqlx::query_scalar(
             "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
@@ -146,7 +157,7 @@ impl Store for SqliteStore {
     }
 
     async fn migrate_up(&self, to: Option<i64>) -> StoreResult<Vec<i64>> {
-        let before = self.applied().await?;
+        let before = self.refuse_newer().await?;
         let result = match to {
             Some(target) => MIGRATOR.run_to(target, &self.pool).await,
             None => MIGRATOR.run(&self.pool).await,
@@ -161,7 +172,7 @@ impl Store for SqliteStore {
     }
 
     async fn migrate_down(&self, to: i64) -> StoreResult<Vec<i64>> {
-        let before = self.applied().await?;
+        let before = self.refuse_newer().await?;
         MIGRATOR.undo(&self.pool, to).await.map_err(migrate_error)?;
         let after = self.applied().await?;
         Ok(before

@@ -77,7 +77,9 @@ impl TableDef {
 
     /// The constraint name for a unique violation on these columns (SQLite reports only columns).
     pub fn unique_by_columns(&self, columns: &[&str]) -> Option<&'static str> {
-        if columns == ["id"] {
+        // A repeated id also repeats (organization_id, id), the key children reference; SQLite may
+        // report either: both mean the primary key.
+        if columns == ["id"] || columns == ["organization_id", "id"] {
             return Some(self.primary_key_name());
         }
         self.unique.iter().find(|u| u.columns == columns).map(|u| u.name)
