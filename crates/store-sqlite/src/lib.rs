@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use austa_domain::TenantScope;
-use austa_store::migrations::{newer_database_message, status};
+use austa_store::migrations::{newer_database_message, refuse_newer, status};
 use austa_store::sql::{self, Dialect, ListQuery, Page, Statement};
 use austa_store::{Backend, MigrationStatus, Store, StoreError, StoreResult, TableDef, Tx, TxMode, Value};
 use sqlx::sqlite::{
@@ -83,10 +83,7 @@ impl SqliteStore {
     /// applied versions.
     async fn refuse_newer(&self) -> StoreResult<Vec<(i64, OffsetDateTime)>> {
         let applied = self.applied().await?;
-        let known = known_migrations();
-        if let Some((v, _)) = applied.iter().find(|(v, _)| !known.iter().any(|(k, _)| k == v)) {
-            return Err(StoreError::Migration(newer_database_message(*v)));
-        }
+        refuse_newer(&known_migrations(), &applied)?;
         Ok(applied)
     }
 

@@ -36,6 +36,17 @@ pub fn status(
     }
 }
 
+/// Refuses a database that has a migration this binary does not know (written by a newer `austa`).
+pub fn refuse_newer(
+    known: &[(i64, String)],
+    applied: &[(i64, OffsetDateTime)],
+) -> Result<(), crate::StoreError> {
+    match applied.iter().find(|(v, _)| !known.iter().any(|(k, _)| k == v)) {
+        Some((v, _)) => Err(crate::StoreError::Migration(newer_database_message(*v))),
+        None => Ok(()),
+    }
+}
+
 /// The refusal for a database written by a newer binary.
 pub fn newer_database_message(version: i64) -> String {
     format!(
@@ -61,5 +72,12 @@ mod tests {
         assert_eq!(newer.unknown_applied, vec![3]);
         assert!(!newer.is_current());
         assert!(status(Backend::Postgres, &known, &[(1, t), (2, t)]).is_current());
+        assert!(refuse_newer(&known, &[(1, t)]).is_ok());
+        assert!(
+            refuse_newer(&known, &[(1, t), (3, t)])
+                .unwrap_err()
+                .to_string()
+                .contains("migration 3")
+        );
     }
 }
