@@ -23,7 +23,9 @@ pub fn check_strength(password: &str) -> Result<(), &'static str> {
     if password.len() > MAX_LEN {
         return Err("password must have at most 256 bytes");
     }
-    if password.chars().all(|c| Some(c) == password.chars().next()) {
+    let mut chars = password.chars();
+    let first = chars.next();
+    if chars.all(|c| Some(c) == first) {
         return Err("password must not repeat one character");
     }
     Ok(())
