@@ -247,6 +247,12 @@ vocabulary! {
 }
 
 vocabulary! {
+    /// A data key version's life: PRIMARY encrypts, ACTIVE only decrypts (rows not yet re-encrypted),
+    /// RETIRED is destroyed once no row uses it.
+    KeyState as "state" { Primary = "PRIMARY", Active = "ACTIVE", Retired = "RETIRED" }
+}
+
+vocabulary! {
     RiskLevel as "riskLevel" { Low = "LOW", Medium = "MEDIUM", High = "HIGH", Critical = "CRITICAL" }
 }
 

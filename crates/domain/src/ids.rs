@@ -68,6 +68,15 @@ id_type!(
     TasyIntegrationId,
     TasySyncLogId,
     AuditLogId,
+    EncryptionKeyId,
+    SessionId,
+    ApiKeyId,
+    OtpChallengeId,
+    LoginAttemptId,
+    CareAssignmentId,
+    BreakGlassGrantId,
+    AuditChainHeadId,
+    AuditCheckpointId,
 );
 
 #[cfg(test)]

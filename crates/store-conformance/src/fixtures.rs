@@ -106,6 +106,149 @@ pub struct World {
     pub tasy_integration: TasyIntegration,
     pub tasy_sync_log: TasySyncLog,
     pub audit_log: AuditLog,
+    pub security: Security,
+}
+
+/// A row in each table of the security core.
+pub struct Security {
+    pub encryption_key: EncryptionKey,
+    pub session: Session,
+    pub api_key: ApiKey,
+    pub otp_challenge: OtpChallenge,
+    pub login_attempt: LoginAttempt,
+    pub care_assignment: CareAssignment,
+    pub break_glass_grant: BreakGlassGrant,
+    pub audit_chain_head: AuditChainHead,
+    pub audit_checkpoint: AuditCheckpoint,
+}
+
+impl Security {
+    pub fn new(org: OrganizationId, patient: UserId, staff: UserId) -> Self {
+        let later = now() + time::Duration::hours(1);
+        let unique = |seed: u8| {
+            let mut bytes = uuid::Uuid::now_v7().as_bytes().to_vec();
+            bytes.extend_from_slice(&[seed; 16]);
+            bytes
+        };
+        Security {
+            encryption_key: EncryptionKey {
+                id: EncryptionKeyId::generate(),
+                organization_id: org,
+                version: 1,
+                state: KeyState::Primary,
+                wrapped_key: Some(vec![1; 73]),
+                rotation_cursor: json!({}),
+                retired_at: None,
+                created_at: now(),
+                updated_at: now(),
+                deleted_at: None,
+            },
+            session: Session {
+                id: SessionId::generate(),
+                organization_id: org,
+                user_id: staff,
+                role: Role::Provider,
+                token_hash: unique(1),
+                expires_at: later,
+                last_seen_at: now(),
+                revoked_at: None,
+                ip_address: Some("203.0.113.9".into()),
+                user_agent: Some("conformance".into()),
+                created_at: now(),
+                updated_at: now(),
+                deleted_at: None,
+            },
+            api_key: ApiKey {
+                id: ApiKeyId::generate(),
+                organization_id: Some(org),
+                name: "integração".into(),
+                role: Role::System,
+                key_hash: unique(2),
+                expires_at: None,
+                last_used_at: None,
+                revoked_at: None,
+                created_at: now(),
+                updated_at: now(),
+                deleted_at: None,
+            },
+            otp_challenge: OtpChallenge {
+                id: OtpChallengeId::generate(),
+                organization_id: org,
+                user_id: patient,
+                code_hash: vec![3; 32],
+                attempts: 0,
+                expires_at: later,
+                consumed_at: None,
+                whatsapp_message_id: None,
+                created_at: now(),
+                updated_at: now(),
+                deleted_at: None,
+            },
+            login_attempt: LoginAttempt {
+                id: LoginAttemptId::generate(),
+                organization_id: Some(org),
+                account_hash: vec![4; 32],
+                ip_address: Some("203.0.113.9".into()),
+                succeeded: false,
+                occurred_at: now(),
+                created_at: now(),
+                updated_at: now(),
+                deleted_at: None,
+            },
+            care_assignment: CareAssignment {
+                id: CareAssignmentId::generate(),
+                organization_id: org,
+                patient_id: patient,
+                provider_user_id: staff,
+                created_at: now(),
+                updated_at: now(),
+                deleted_at: None,
+            },
+            break_glass_grant: BreakGlassGrant {
+                id: BreakGlassGrantId::generate(),
+                organization_id: org,
+                provider_user_id: staff,
+                patient_id: patient,
+                reason_encrypted: vec![6; 60],
+                expires_at: later,
+                revoked_at: None,
+                created_at: now(),
+                updated_at: now(),
+                deleted_at: None,
+            },
+            audit_chain_head: AuditChainHead {
+                id: AuditChainHeadId::generate(),
+                organization_id: Some(org),
+                chain_id: format!("{org}/0"),
+                seq: 1,
+                head_mac: vec![5; 32],
+                created_at: now(),
+                updated_at: now(),
+                deleted_at: None,
+            },
+            audit_checkpoint: AuditCheckpoint {
+                id: AuditCheckpointId::generate(),
+                organization_id: Some(org),
+                chain_id: format!("{org}/0"),
+                seq: 1,
+                head_mac: vec![5; 32],
+                signature: vec![7; 64],
+                signed_at: now(),
+            },
+        }
+    }
+
+    pub async fn create(&self, tx: &mut dyn austa_store::Tx) {
+        tx.create(&self.encryption_key).await.unwrap();
+        tx.create(&self.session).await.unwrap();
+        tx.create(&self.api_key).await.unwrap();
+        tx.create(&self.otp_challenge).await.unwrap();
+        tx.create(&self.login_attempt).await.unwrap();
+        tx.create(&self.care_assignment).await.unwrap();
+        tx.create(&self.break_glass_grant).await.unwrap();
+        tx.create(&self.audit_chain_head).await.unwrap();
+        tx.create(&self.audit_checkpoint).await.unwrap();
+    }
 }
 
 impl World {
@@ -394,7 +537,11 @@ impl World {
             related_ids: json!({"patientId": patient.id}),
             details: json!({}),
             request_id: None,
+            chain_id: Some(format!("{org}/0")),
+            chain_seq: Some(1),
+            entry_mac: Some(vec![5; 32]),
         };
+        let security = Security::new(org, patient.id, staff.id);
         World {
             organization,
             patient,
@@ -412,6 +559,7 @@ impl World {
             tasy_integration,
             tasy_sync_log,
             audit_log,
+            security,
         }
     }
 
@@ -440,6 +588,7 @@ impl World {
         tx.create(&w.tasy_integration).await.unwrap();
         tx.create(&w.tasy_sync_log).await.unwrap();
         tx.create(&w.audit_log).await.unwrap();
+        w.security.create(tx.as_mut()).await;
         tx.commit().await.unwrap();
         w
     }

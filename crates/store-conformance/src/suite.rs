@@ -1,11 +1,11 @@
 //! The scenarios every backend must pass. Each takes a freshly migrated store.
 
-use austa_domain::enums::Role;
+use austa_domain::enums::{KeyState, Role};
 use austa_domain::ids::*;
 use austa_domain::{EntityId, Principal};
 use austa_store::model::*;
 use austa_store::table::Mutability;
-use austa_store::{Entity, ListQuery, Store, StoreError, TxMode, Value};
+use austa_store::{Cmp, Entity, ListQuery, Store, StoreError, TxMode, Value};
 use time::Duration;
 
 use crate::fixtures::{self, World, now};
@@ -309,16 +309,182 @@ pub async fn crud_on_every_table(store: &dyn Store) {
         &w,
         AuditLog {
             id: AuditLogId::generate(),
+            chain_seq: Some(2),
             ..w.audit_log.clone()
         },
         |a| a.requires_review = true,
     )
     .await;
 
+    security_tables(store, &w).await;
+
     // Soft-deleting the organization hides it even from itself.
     let mut tx = store.begin(w.scope(), TxMode::Write).await.unwrap();
     tx.soft_delete::<Organization>(org, now()).await.unwrap();
     assert!(tx.find::<Organization>(org).await.unwrap().is_none());
+    tx.commit().await.unwrap();
+}
+
+/// New values for an append-only row's id and unique columns, so it can be inserted again.
+fn freshen_unique_columns(table: &austa_store::TableDef, row: &mut [Value]) {
+    let fresh = uuid::Uuid::now_v7();
+    row[0] = Value::Uuid(fresh);
+    if let Some((k, _)) = table.column("idempotency_key") {
+        row[k] = Value::Text(format!("fresh-{fresh}"));
+    }
+    if let Some((k, _)) = table.column("chain_seq") {
+        row[k] = Value::Int((fresh.as_u128() as i64).rem_euclid(i64::MAX));
+    }
+}
+
+/// The security core's tables, each through the same cycle.
+async fn security_tables(store: &dyn Store, w: &World) {
+    let fresh = fixtures::Security::new(w.organization.id, w.patient.id, w.staff.id);
+    let key = EncryptionKey {
+        version: 2,
+        state: KeyState::Active,
+        ..fresh.encryption_key
+    };
+    crud_cycle(store, w, key, |k| {
+        k.state = KeyState::Retired;
+        k.wrapped_key = None;
+        k.retired_at = Some(now());
+        bump(&mut k.updated_at);
+    })
+    .await;
+    crud_cycle(store, w, fresh.session, |s| {
+        s.revoked_at = Some(now());
+        s.last_seen_at = now();
+        bump(&mut s.updated_at);
+    })
+    .await;
+    crud_cycle(store, w, fresh.api_key, |k| {
+        k.revoked_at = Some(now());
+        bump(&mut k.updated_at);
+    })
+    .await;
+    crud_cycle(store, w, fresh.otp_challenge, |c| {
+        c.attempts = 5;
+        bump(&mut c.updated_at);
+    })
+    .await;
+    crud_cycle(store, w, fresh.login_attempt, |a| {
+        a.succeeded = true;
+        bump(&mut a.updated_at);
+    })
+    .await;
+    let mut other = fixtures::staff(w.organization.id, Role::Provider, "care@example.org");
+    other.id = UserId::generate();
+    let mut tx = store.begin(w.scope(), TxMode::Write).await.unwrap();
+    tx.create(&other).await.unwrap();
+    tx.commit().await.unwrap();
+    let assignment = CareAssignment {
+        provider_user_id: other.id,
+        ..fresh.care_assignment
+    };
+    crud_cycle(store, w, assignment, |a| bump(&mut a.updated_at)).await;
+    crud_cycle(store, w, fresh.break_glass_grant, |g| {
+        g.revoked_at = Some(now());
+        bump(&mut g.updated_at);
+    })
+    .await;
+    let head = AuditChainHead {
+        chain_id: format!("{}/1", w.organization.id),
+        ..fresh.audit_chain_head
+    };
+    crud_cycle(store, w, head, |h| {
+        h.seq = 2;
+        h.head_mac = vec![9; 32];
+        bump(&mut h.updated_at);
+    })
+    .await;
+    let checkpoint = AuditCheckpoint {
+        seq: 2,
+        ..fresh.audit_checkpoint
+    };
+    crud_cycle(store, w, checkpoint, |c| c.seq = 3).await;
+}
+
+/// Comparisons, any-of, newest-first listing, and a locking read.
+pub async fn list_filters_and_locks(store: &dyn Store) {
+    let w = World::create(store).await;
+    let mut tx = store.begin(w.scope(), TxMode::Write).await.unwrap();
+    let base = now();
+    let mut attempts = Vec::new();
+    for n in 0..6i64 {
+        let attempt = LoginAttempt {
+            id: LoginAttemptId::generate(),
+            account_hash: vec![n as u8 % 2; 32],
+            occurred_at: base + time::Duration::minutes(n),
+            ..w.security.login_attempt.clone()
+        };
+        tx.create(&attempt).await.unwrap();
+        attempts.push(attempt);
+    }
+    let since = ListQuery::first(50)
+        .filter("account_hash", Value::Bytes(vec![1; 32]))
+        .compare(
+            "occurred_at",
+            Cmp::Ge,
+            Value::Time(base + time::Duration::minutes(2)),
+        );
+    let page = tx.list::<LoginAttempt>(&since).await.unwrap();
+    let ids: Vec<_> = page.items.iter().map(|a| a.id).collect();
+    assert_eq!(
+        ids,
+        vec![attempts[3].id, attempts[5].id],
+        "equality and comparison combine"
+    );
+
+    let newest = tx
+        .list::<LoginAttempt>(&ListQuery::first(2).newest_first().any_of(
+            "id",
+            attempts.iter().map(|a| Value::Uuid(a.id.as_uuid())).collect(),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        newest.items.iter().map(|a| a.id).collect::<Vec<_>>(),
+        vec![attempts[5].id, attempts[4].id],
+        "newest first"
+    );
+    let next = tx
+        .list::<LoginAttempt>(
+            &ListQuery::first(2)
+                .newest_first()
+                .any_of(
+                    "id",
+                    attempts.iter().map(|a| Value::Uuid(a.id.as_uuid())).collect(),
+                )
+                .after(newest.next),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        next.items.iter().map(|a| a.id).collect::<Vec<_>>(),
+        vec![attempts[3].id, attempts[2].id],
+        "the cursor continues downwards"
+    );
+    let none = tx
+        .list::<LoginAttempt>(&ListQuery::first(10).any_of("id", vec![]))
+        .await
+        .unwrap();
+    assert!(none.items.is_empty(), "an empty any-of matches nothing");
+    assert!(matches!(
+        tx.list::<LoginAttempt>(&ListQuery::first(1).compare("occurred_at", Cmp::Lt, Value::Null))
+            .await,
+        Err(StoreError::Decode(_))
+    ));
+
+    let head = tx
+        .find_for_update::<AuditChainHead>(w.security.audit_chain_head.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        head == w.security.audit_chain_head,
+        "a locking read returns the row"
+    );
     tx.commit().await.unwrap();
 }
 
@@ -592,6 +758,7 @@ pub async fn database_checks_are_typed(store: &dyn Store) {
         (TasyIntegration::TABLE, w.tasy_integration.to_row()),
         (TasySyncLog::TABLE, w.tasy_sync_log.to_row()),
         (AuditLog::TABLE, w.audit_log.to_row()),
+        (EncryptionKey::TABLE, w.security.encryption_key.to_row()),
     ];
     let mut checked = 0;
     for (table, row) in samples {
@@ -628,10 +795,7 @@ pub async fn database_checks_are_typed(store: &dyn Store) {
                     tx.rollback().await.unwrap();
                 }
             } else {
-                bad[0] = Value::Uuid(uuid::Uuid::now_v7());
-                if let Some((k, _)) = table.column("idempotency_key") {
-                    bad[k] = Value::Text(format!("bad-{}", uuid::Uuid::now_v7()));
-                }
+                freshen_unique_columns(table, &mut bad);
                 let result = tx.insert_row(table, bad.clone()).await;
                 assert!(
                     matches!(result, Err(StoreError::CheckViolation { .. })),
@@ -643,10 +807,7 @@ pub async fn database_checks_are_typed(store: &dyn Store) {
                 for text in vocabulary {
                     let mut tx = store.begin(w.scope(), TxMode::Write).await.unwrap();
                     let mut good = bad.clone();
-                    good[0] = Value::Uuid(uuid::Uuid::now_v7());
-                    if let Some((k, _)) = table.column("idempotency_key") {
-                        good[k] = Value::Text(format!("good-{}", uuid::Uuid::now_v7()));
-                    }
+                    freshen_unique_columns(table, &mut good);
                     good[i] = Value::Text((*text).into());
                     tx.insert_row(table, good)
                         .await
@@ -701,4 +862,5 @@ pub async fn run_all(store: &dyn Store) {
     uniqueness_is_typed(store).await;
     database_checks_are_typed(store).await;
     rollback_discards(store).await;
+    list_filters_and_locks(store).await;
 }

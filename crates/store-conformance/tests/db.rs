@@ -238,6 +238,8 @@ async fn ledgers_and_audit_logs_reject_raw_updates_and_deletes_sqlite() {
         "DELETE FROM audit_logs",
         "UPDATE point_transactions SET amount = 1000",
         "DELETE FROM point_transactions",
+        "UPDATE audit_checkpoints SET seq = 99",
+        "DELETE FROM audit_checkpoints",
     ] {
         let err = sqlx::query(sql).execute(store.pool()).await.unwrap_err();
         assert!(err.to_string().contains("append-only"), "{sql}: {err}");
@@ -264,6 +266,9 @@ async fn ledgers_and_audit_logs_reject_raw_updates_and_deletes_postgres() {
         "TRUNCATE audit_logs",
         "UPDATE point_transactions SET amount = 1000",
         "DELETE FROM point_transactions",
+        "UPDATE audit_checkpoints SET seq = 99",
+        "DELETE FROM audit_checkpoints",
+        "TRUNCATE audit_checkpoints",
     ] {
         let mut tx = store
             .scoped_transaction(Principal::system().scope(), TxMode::Write)
@@ -300,23 +305,7 @@ async fn row_level_security_confines_sql_that_forgets_its_where() {
     let a = World::create(&store).await;
     let b = World::create(&store).await;
 
-    let tables = [
-        "organizations",
-        "users",
-        "providers",
-        "conversations",
-        "messages",
-        "authorizations",
-        "documents",
-        "health_data",
-        "missions",
-        "health_points",
-        "onboarding_progress",
-        "point_transactions",
-        "tasy_integrations",
-        "tasy_sync_logs",
-        "audit_logs",
-    ];
+    let tables = austa_store::model::ALL_TABLES.iter().map(|t| t.name);
     for table in tables {
         let tenant = if table == "organizations" {
             "id"

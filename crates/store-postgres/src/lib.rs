@@ -286,6 +286,11 @@ impl Tx for PgTx {
         Ok(self.fetch(table, stmt).await?.into_iter().next())
     }
 
+    async fn lock_row(&mut self, table: &'static TableDef, id: Uuid) -> StoreResult<Option<Vec<Value>>> {
+        let stmt = sql::select_by_id_for_update(Dialect::Postgres, table, &self.scope, id);
+        Ok(self.fetch(table, stmt).await?.into_iter().next())
+    }
+
     async fn update_row(&mut self, table: &'static TableDef, row: Vec<Value>) -> StoreResult<Vec<Value>> {
         let stmt = sql::update(Dialect::Postgres, table, &self.scope, row)?;
         self.fetch(table, stmt)

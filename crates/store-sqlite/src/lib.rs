@@ -245,6 +245,11 @@ impl Tx for SqliteTx {
         Ok(self.fetch(table, stmt).await?.into_iter().next())
     }
 
+    async fn lock_row(&mut self, table: &'static TableDef, id: Uuid) -> StoreResult<Option<Vec<Value>>> {
+        let stmt = sql::select_by_id_for_update(Dialect::Sqlite, table, &self.scope, id);
+        Ok(self.fetch(table, stmt).await?.into_iter().next())
+    }
+
     async fn update_row(&mut self, table: &'static TableDef, row: Vec<Value>) -> StoreResult<Vec<Value>> {
         let stmt = sql::update(Dialect::Sqlite, table, &self.scope, row)?;
         self.fetch(table, stmt)

@@ -12,7 +12,7 @@ pub mod value;
 
 pub use entity::Entity;
 pub use error::{StoreError, StoreResult};
-pub use sql::{Dialect, ListQuery, Page};
+pub use sql::{Cmp, Dialect, ListQuery, Page};
 pub use store::{Backend, MigrationInfo, MigrationStatus, Store, Tx, TxMode};
 pub use table::TableDef;
 pub use value::{Column, Kind, Value};

@@ -32,15 +32,41 @@ pub struct Statement {
     pub binds: Vec<(Kind, Value)>,
 }
 
-/// Equality filters and a cursor for listing rows in creation (id) order.
+/// A comparison of a column with a value in a list filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cmp {
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl Cmp {
+    fn sql(self) -> &'static str {
+        match self {
+            Cmp::Lt => "<",
+            Cmp::Le => "<=",
+            Cmp::Gt => ">",
+            Cmp::Ge => ">=",
+        }
+    }
+}
+
+/// Filters and a cursor for listing rows in creation (id) order, oldest or newest first.
 #[derive(Debug, Clone, Default)]
 pub struct ListQuery {
     /// At most this many rows (1 to [`ListQuery::MAX_LIMIT`]).
     pub limit: u32,
-    /// Only rows whose id sorts after this one.
+    /// Only rows whose id comes after this one in the listing order.
     pub after: Option<Uuid>,
     /// `column = value` (or `IS NULL` for [`Value::Null`]).
     pub filters: Vec<(String, Value)>,
+    /// `column <op> value`.
+    pub comparisons: Vec<(String, Cmp, Value)>,
+    /// `column IN (values)`; an empty list matches nothing.
+    pub any_of: Vec<(String, Vec<Value>)>,
+    /// Newest first.
+    pub descending: bool,
 }
 
 impl ListQuery {
@@ -56,6 +82,21 @@ impl ListQuery {
 
     pub fn filter(mut self, column: &str, value: Value) -> Self {
         self.filters.push((column.to_owned(), value));
+        self
+    }
+
+    pub fn compare(mut self, column: &str, cmp: Cmp, value: Value) -> Self {
+        self.comparisons.push((column.to_owned(), cmp, value));
+        self
+    }
+
+    pub fn any_of(mut self, column: &str, values: Vec<Value>) -> Self {
+        self.any_of.push((column.to_owned(), values));
+        self
+    }
+
+    pub fn newest_first(mut self) -> Self {
+        self.descending = true;
         self
     }
 
@@ -217,6 +258,21 @@ pub fn select_by_id(dialect: Dialect, table: &TableDef, scope: &TenantScope, id:
     b.finish(sql)
 }
 
+/// [`select_by_id`] that also locks the row until the transaction ends. PostgreSQL needs
+/// `FOR UPDATE`; a SQLite write transaction already holds the database's only write lock.
+pub fn select_by_id_for_update(
+    dialect: Dialect,
+    table: &TableDef,
+    scope: &TenantScope,
+    id: Uuid,
+) -> Statement {
+    let mut stmt = select_by_id(dialect, table, scope, id);
+    if dialect == Dialect::Postgres {
+        stmt.sql.push_str(" FOR UPDATE");
+    }
+    stmt
+}
+
 /// Rewrites every updatable column from `row`; identity, tenant and creation time never change.
 pub fn update(
     dialect: Dialect,
@@ -287,29 +343,63 @@ pub fn list(
     sql.push_str(&b.tenant_condition(table, scope));
     sql.push_str(live_condition(table));
     for (name, value) in &query.filters {
-        let (_, col) = table.column(name).ok_or_else(|| StoreError::UnknownColumn {
-            table: table.name,
-            column: name.clone(),
-        })?;
+        let col = filter_column(table, name, value)?;
         if *value == Value::Null {
             sql.push_str(&format!(" AND {} IS NULL", col.name));
         } else {
-            if !value_fits(col, value) {
-                return Err(StoreError::Decode(format!(
-                    "filter on {} expects {:?}",
-                    col.name, col.kind
-                )));
-            }
             let p = b.bind(col.kind, value.clone());
             sql.push_str(&format!(" AND {} = {p}", col.name));
         }
     }
+    for (name, cmp, value) in &query.comparisons {
+        let col = filter_column(table, name, value)?;
+        if *value == Value::Null {
+            return Err(StoreError::Decode(format!(
+                "{} cannot be compared with null",
+                col.name
+            )));
+        }
+        let p = b.bind(col.kind, value.clone());
+        sql.push_str(&format!(" AND {} {} {p}", col.name, cmp.sql()));
+    }
+    for (name, values) in &query.any_of {
+        if values.is_empty() {
+            sql.push_str(" AND 1 = 0");
+            continue;
+        }
+        let mut placeholders = Vec::with_capacity(values.len());
+        for value in values {
+            let col = filter_column(table, name, value)?;
+            placeholders.push(b.bind(col.kind, value.clone()));
+        }
+        sql.push_str(&format!(" AND {name} IN ({})", placeholders.join(", ")));
+    }
+    let (cursor_op, order) = if query.descending {
+        ("<", "DESC")
+    } else {
+        (">", "ASC")
+    };
     if let Some(after) = query.after {
         let p = b.bind(Kind::Uuid, Value::Uuid(after));
-        sql.push_str(&format!(" AND id > {p}"));
+        sql.push_str(&format!(" AND id {cursor_op} {p}"));
     }
-    sql.push_str(&format!(" ORDER BY id LIMIT {}", limit + 1));
+    sql.push_str(&format!(" ORDER BY id {order} LIMIT {}", limit + 1));
     Ok(b.finish(sql))
+}
+
+/// The column a filter names, checked against the table (names never come from input unchecked).
+fn filter_column<'t>(table: &'t TableDef, name: &str, value: &Value) -> StoreResult<&'t ColumnDef> {
+    let (_, col) = table.column(name).ok_or_else(|| StoreError::UnknownColumn {
+        table: table.name,
+        column: name.to_owned(),
+    })?;
+    if !value_fits(col, value) {
+        return Err(StoreError::Decode(format!(
+            "filter on {} expects {:?}",
+            col.name, col.kind
+        )));
+    }
+    Ok(col)
 }
 
 /// Cuts the `limit + 1` rows of [`list`] into a page.

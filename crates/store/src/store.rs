@@ -86,6 +86,8 @@ pub trait Tx: Send {
     fn scope(&self) -> TenantScope;
     async fn insert_row(&mut self, table: &'static TableDef, row: Vec<Value>) -> StoreResult<Vec<Value>>;
     async fn get_row(&mut self, table: &'static TableDef, id: Uuid) -> StoreResult<Option<Vec<Value>>>;
+    /// Reads a row and locks it against concurrent writers until this transaction ends.
+    async fn lock_row(&mut self, table: &'static TableDef, id: Uuid) -> StoreResult<Option<Vec<Value>>>;
     async fn update_row(&mut self, table: &'static TableDef, row: Vec<Value>) -> StoreResult<Vec<Value>>;
     async fn soft_delete_row(
         &mut self,
@@ -111,6 +113,14 @@ impl dyn Tx + '_ {
 
     pub async fn find<E: Entity>(&mut self, id: E::Id) -> StoreResult<Option<E>> {
         self.get_row(E::TABLE, id.as_uuid())
+            .await?
+            .map(E::from_row)
+            .transpose()
+    }
+
+    /// [`Self::find`] that locks the row until the transaction ends (compare-and-set updates).
+    pub async fn find_for_update<E: Entity>(&mut self, id: E::Id) -> StoreResult<Option<E>> {
+        self.lock_row(E::TABLE, id.as_uuid())
             .await?
             .map(E::from_row)
             .transpose()

@@ -156,6 +156,15 @@ id_columns!(
     TasyIntegrationId,
     TasySyncLogId,
     AuditLogId,
+    EncryptionKeyId,
+    SessionId,
+    ApiKeyId,
+    OtpChallengeId,
+    LoginAttemptId,
+    CareAssignmentId,
+    BreakGlassGrantId,
+    AuditChainHeadId,
+    AuditCheckpointId,
 );
 
 macro_rules! vocabulary_columns {
@@ -201,6 +210,7 @@ vocabulary_columns!(
     SyncStatus,
     AuditAction,
     RiskLevel,
+    KeyState,
 );
 
 #[cfg(test)]

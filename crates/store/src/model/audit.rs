@@ -10,7 +10,7 @@ crate::entity! {
         id: AuditLogId,
         tenancy: OrganizationColumn,
         mutability: AppendOnly,
-        unique: [],
+        unique: ["audit_logs_chain_id_chain_seq_key" => ["chain_id", "chain_seq"]],
         fields: {
             /// Empty only for platform events that belong to no organization.
             organization_id: Option<OrganizationId>,
@@ -30,6 +30,12 @@ crate::entity! {
             related_ids: serde_json::Value,
             details: serde_json::Value,
             request_id: Option<String>,
+            /// Which of the organization's chains holds this entry (`<organization>/<n>`).
+            chain_id: Option<String>,
+            /// Position in the chain, from 1, without gaps.
+            chain_seq: Option<i64>,
+            /// HMAC over the previous entry's MAC and this entry's canonical bytes.
+            entry_mac: Option<Vec<u8>>,
         }
     }
 }

@@ -1,4 +1,4 @@
-//! The fifteen tables of the schema document, one module per area. `docs/data-model.md` explains each
+//! The fifteen tables of the schema document and the security core's nine, one module per area. `docs/data-model.md` explains each
 //! table; columns ending in `_encrypted` hold ciphertext (envelope encryption), `_bidx` a blind index.
 
 mod audit;
@@ -9,6 +9,7 @@ mod gamification;
 mod health;
 mod organizations;
 mod people;
+mod security;
 mod tasy;
 
 pub use audit::AuditLog;
@@ -19,6 +20,10 @@ pub use gamification::{HealthPoints, Mission, OnboardingProgress, PointTransacti
 pub use health::HealthData;
 pub use organizations::Organization;
 pub use people::{Provider, User};
+pub use security::{
+    ApiKey, AuditChainHead, AuditCheckpoint, BreakGlassGrant, CareAssignment, EncryptionKey, LoginAttempt,
+    OtpChallenge, Session,
+};
 pub use tasy::{TasyIntegration, TasySyncLog};
 
 use crate::entity::Entity;
@@ -41,6 +46,15 @@ pub const ALL_TABLES: &[&TableDef] = &[
     TasyIntegration::TABLE,
     TasySyncLog::TABLE,
     AuditLog::TABLE,
+    EncryptionKey::TABLE,
+    Session::TABLE,
+    ApiKey::TABLE,
+    OtpChallenge::TABLE,
+    LoginAttempt::TABLE,
+    CareAssignment::TABLE,
+    BreakGlassGrant::TABLE,
+    AuditChainHead::TABLE,
+    AuditCheckpoint::TABLE,
 ];
 
 /// `<table>_pkey`, PostgreSQL's default name, used by both migration trees.
@@ -61,6 +75,15 @@ pub fn primary_key_name(table: &str) -> &'static str {
         "tasy_integrations" => "tasy_integrations_pkey",
         "tasy_sync_logs" => "tasy_sync_logs_pkey",
         "audit_logs" => "audit_logs_pkey",
+        "encryption_keys" => "encryption_keys_pkey",
+        "sessions" => "sessions_pkey",
+        "api_keys" => "api_keys_pkey",
+        "otp_challenges" => "otp_challenges_pkey",
+        "login_attempts" => "login_attempts_pkey",
+        "care_assignments" => "care_assignments_pkey",
+        "break_glass_grants" => "break_glass_grants_pkey",
+        "audit_chain_heads" => "audit_chain_heads_pkey",
+        "audit_checkpoints" => "audit_checkpoints_pkey",
         _ => "pkey",
     }
 }
@@ -72,7 +95,7 @@ mod tests {
 
     #[test]
     fn every_table_has_an_id_first_and_a_tenant() {
-        assert_eq!(ALL_TABLES.len(), 15);
+        assert_eq!(ALL_TABLES.len(), 24);
         for t in ALL_TABLES {
             assert_eq!(t.columns[0].name, "id", "{}", t.name);
             assert!(t.has_column(t.tenant_column()), "{}", t.name);

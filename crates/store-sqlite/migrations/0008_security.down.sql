@@ -1,0 +1,13 @@
+DROP TABLE audit_checkpoints;
+DROP TABLE audit_chain_heads;
+DROP INDEX audit_logs_chain_id_chain_seq_key;
+ALTER TABLE audit_logs DROP COLUMN entry_mac;
+ALTER TABLE audit_logs DROP COLUMN chain_seq;
+ALTER TABLE audit_logs DROP COLUMN chain_id;
+DROP TABLE break_glass_grants;
+DROP TABLE care_assignments;
+DROP TABLE login_attempts;
+DROP TABLE otp_challenges;
+DROP TABLE api_keys;
+DROP TABLE sessions;
+DROP TABLE encryption_keys;
