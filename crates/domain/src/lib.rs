@@ -1,6 +1,7 @@
 //! The pure rules of Austa Care: identifiers, the enumerations the database checks, validation of
-//! Brazilian documents and codes, and the tenant scope. Nothing here does I/O; the clock is a parameter.
+//! Brazilian documents and codes, the tenant scope and the access policy. Nothing here does I/O; the clock is a parameter.
 
+pub mod access;
 pub mod enums;
 pub mod ids;
 pub mod scope;

@@ -4,7 +4,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use austa_store::Store;
+use crate::context::Services;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -19,7 +19,7 @@ use tower_http::trace::TraceLayer;
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Arc<dyn Store>,
+    pub services: Arc<Services>,
 }
 
 /// Requests larger than this are refused with 413 before a handler reads them.
@@ -46,10 +46,11 @@ async fn healthz() -> impl IntoResponse {
 
 /// The database answers and has exactly this binary's migrations: traffic may be sent here.
 async fn readyz(State(state): State<AppState>) -> Response {
-    let backend = state.store.backend();
+    let store = &state.services.store;
+    let backend = store.backend();
     let checks = async {
-        state.store.ping().await?;
-        state.store.migration_status().await
+        store.ping().await?;
+        store.migration_status().await
     };
     match checks.await {
         Ok(status) if status.is_current() => json_response(

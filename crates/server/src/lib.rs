@@ -1,7 +1,16 @@
-//! The `austa` server: configuration, the command line, the HTTP application and its start-up.
+//! The `austa` server: configuration, the command line, the HTTP application, the services behind it
+//! and its background workers.
 
 pub mod app;
+pub mod audit;
+pub mod bootstrap;
 pub mod cli;
 pub mod config;
+pub mod context;
 pub mod database;
+pub mod error;
+pub mod keys;
+pub mod service;
 pub mod telemetry;
+pub mod work;
+pub mod workers;

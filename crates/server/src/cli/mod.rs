@@ -11,7 +11,10 @@ use clap::{Parser, Subcommand};
 
 use crate::app::{self, AppState};
 use crate::config::Config;
-use crate::{database, telemetry};
+use crate::{bootstrap, telemetry, workers};
+
+mod admin;
+mod seed;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -38,6 +41,81 @@ pub enum Command {
     /// Show, apply or undo schema migrations.
     #[command(subcommand)]
     Migrate(MigrateCommand),
+    /// Bootstrap organizations, staff and API keys.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Fill a demo organization with synthetic people, conversations, health data and missions.
+    Seed {
+        /// The demo organization (the only kind of seed there is; running it again changes nothing).
+        #[arg(long, required = true)]
+        demo: bool,
+    },
+    /// Check the tamper-evident audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Manage encryption keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create an organization (tenant). Prints {"id": …}.
+    CreateOrg {
+        #[arg(long)]
+        name: String,
+        /// CNPJ, numeric or alphanumeric, with or without punctuation.
+        #[arg(long = "tax-id", value_name = "CNPJ")]
+        tax_id: String,
+    },
+    /// Create an admin or provider. The password comes from AUSTA_PASSWORD, else the first line of
+    /// stdin. Prints {"id": …}, and for admins {"totpUri": …} once: enroll it in an authenticator app.
+    CreateStaff {
+        #[arg(long, value_name = "ID")]
+        org: String,
+        #[arg(long, value_parser = ["admin", "provider"])]
+        role: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// Create an API key for machines. Prints {"id": …, "key": …}; the key is shown only this once.
+    CreateApiKey {
+        #[arg(long, value_parser = ["system"])]
+        role: String,
+        /// Confine the key to one organization (default: the whole platform).
+        #[arg(long, value_name = "ID")]
+        org: Option<String>,
+        /// What the key is for.
+        #[arg(long, default_value = "api key")]
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Recompute the MAC chains and check the signed checkpoints. Prints a JSON report; exit 0 when
+    /// intact, else the first bad entry and exit 1.
+    Verify {
+        #[arg(long, value_name = "ID")]
+        org: Option<String>,
+    },
+    /// Sign a checkpoint of every chain that grew (serve does this every minute).
+    Checkpoint {
+        #[arg(long, value_name = "ID")]
+        org: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Make a new data key version primary (for one organization, or all). Re-encryption of existing
+    /// rows runs in the background of `austa serve`; reads and writes keep working meanwhile.
+    Rotate {
+        #[arg(long, value_name = "ID")]
+        org: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -82,33 +160,31 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve => serve(config).await,
         Command::Migrate(cmd) => migrate(config, cmd).await,
+        Command::Admin(cmd) => admin::run(&config, cmd).await,
+        Command::Seed { demo: _ } => seed::run(&config).await,
+        Command::Audit(cmd) => admin::audit(&config, cmd).await,
+        Command::Keys(cmd) => admin::keys(&config, cmd).await,
     }
 }
 
 async fn open(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
-    database::open(&config.database_url)
-        .await
-        .with_context(|| format!("cannot open the database {}", config.database_url))
+    bootstrap::open_store(config).await
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
-    let store = open(&config).await?;
-    let applied = store
-        .migrate_up(None)
-        .await
-        .context("cannot migrate the database")?;
-    if !applied.is_empty() {
-        tracing::info!(versions = ?applied, "database migrated");
-    }
+    let services = bootstrap::start(&config).await?;
+    let store = services.store.clone();
+    let workers = workers::spawn(services.clone());
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let address = listener.local_addr().context("listener address")?;
     tracing::info!(%address, database = %config.database_url, "austa serving");
-    let state = AppState { store: store.clone() };
+    let state = AppState { services };
     app::serve(listener, state, app::shutdown_signal())
         .await
         .context("server failed")?;
+    workers.stop().await;
     store.close().await;
     tracing::info!("austa stopped");
     Ok(())

@@ -1,0 +1,98 @@
+//! Start-up shared by `serve` and the commands: open and migrate the database, load the master key,
+//! check that it opens the stored data keys, and make sure the platform's audit chains exist.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use austa_crypto::envelope::DataKey;
+use austa_domain::enums::KeyState;
+use austa_domain::{EntityId, Principal, Vocabulary};
+use austa_store::model::EncryptionKey;
+use austa_store::{ListQuery, Store, TxMode, Value};
+
+use crate::config::Config;
+use crate::context::{Clock, Services};
+use crate::database;
+use crate::keys::master::{self, KeyOrigin};
+
+pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    database::open(&config.database_url)
+        .await
+        .with_context(|| format!("cannot open the database {}", config.database_url))
+}
+
+/// Opens everything; migrates a fresh or older database first.
+pub async fn start(config: &Config) -> anyhow::Result<Arc<Services>> {
+    let store = open_store(config).await?;
+    let applied = store
+        .migrate_up(None)
+        .await
+        .context("cannot migrate the database")?;
+    if !applied.is_empty() {
+        tracing::info!(versions = ?applied, "database migrated");
+    }
+    let loaded = master::load(config)?;
+    match &loaded.origin {
+        KeyOrigin::Created(path) => tracing::warn!(
+            path = %path.display(),
+            "created a new master key: back it up, since encrypted data cannot be read without it"
+        ),
+        KeyOrigin::Ephemeral => tracing::warn!("in-memory database: using a throw-away master key"),
+        KeyOrigin::File(path) => tracing::info!(path = %path.display(), "master key loaded from file"),
+        KeyOrigin::Environment => tracing::info!("master key loaded from AUSTA_MASTER_KEY"),
+    }
+    check_master_key(store.as_ref(), &loaded.key).await?;
+    let services = Arc::new(Services::new(store, &loaded.key, Clock::system()));
+    ensure_platform_chains(&services).await?;
+    Ok(services)
+}
+
+/// A wrong key would otherwise surface as unreadable rows much later: refuse at once.
+async fn check_master_key(store: &dyn Store, master: &austa_crypto::MasterKey) -> anyhow::Result<()> {
+    let mut tx = store.begin(Principal::system().scope(), TxMode::Read).await?;
+    let sample = tx
+        .list::<EncryptionKey>(
+            &ListQuery::first(1).filter("state", Value::Text(KeyState::Primary.as_str().into())),
+        )
+        .await?;
+    tx.rollback().await?;
+    if let Some(key) = sample.items.first() {
+        let (Some(wrapped), Ok(version)) = (&key.wrapped_key, u32::try_from(key.version)) else {
+            return Ok(());
+        };
+        DataKey::unwrap(
+            &master.key_encryption_key(),
+            key.organization_id.as_uuid(),
+            version,
+            wrapped,
+        )
+        .map_err(|_| {
+            anyhow::anyhow!(
+                "the master key does not open this database's data keys: is AUSTA_MASTER_KEY(_FILE) the key \
+                     this database was created with?"
+            )
+        })?;
+    }
+    Ok(())
+}
+
+async fn ensure_platform_chains(services: &Services) -> anyhow::Result<()> {
+    let now = services.clock.now();
+    for attempt in 0..2 {
+        let mut tx = services
+            .store
+            .begin(Principal::system().scope(), TxMode::Write)
+            .await?;
+        let created = services.audit.create_heads(tx.as_mut(), None, now).await;
+        match created {
+            Ok(()) => {
+                tx.commit().await?;
+                return Ok(());
+            }
+            // Another process created them at the same moment: look again.
+            Err(_) if attempt == 0 => tx.rollback().await?,
+            Err(e) => return Err(anyhow::anyhow!("cannot create the platform's audit chains: {e}")),
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,112 @@
+//! What every operation needs: the services (store, keys, audit chains, clock) and the actor on whose
+//! behalf it runs (principal, address, user agent, request id).
+
+use std::sync::Arc;
+
+use austa_crypto::{MasterKey, SecretKey};
+use austa_domain::enums::Role;
+use austa_domain::ids::OrganizationId;
+use austa_domain::{Principal, Subject};
+use austa_store::Store;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::audit::AuditChains;
+use crate::keys::KeyRings;
+
+/// The time source; tests pass a fixed or moving clock.
+#[derive(Clone)]
+pub struct Clock(Arc<dyn Fn() -> OffsetDateTime + Send + Sync>);
+
+impl Clock {
+    pub fn system() -> Self {
+        Self(Arc::new(OffsetDateTime::now_utc))
+    }
+
+    pub fn from_fn(f: impl Fn() -> OffsetDateTime + Send + Sync + 'static) -> Self {
+        Self(Arc::new(f))
+    }
+
+    /// Now, at the precision both databases store (microseconds), so what is written reads back equal.
+    pub fn now(&self) -> OffsetDateTime {
+        austa_store::value::to_stored_precision((self.0)())
+    }
+}
+
+impl std::fmt::Debug for Clock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Clock")
+    }
+}
+
+/// The long-lived parts, shared by the HTTP handlers, the workers and the CLI.
+pub struct Services {
+    pub store: Arc<dyn Store>,
+    pub keys: KeyRings,
+    pub audit: AuditChains,
+    /// HMAC key of the one-time login codes.
+    pub one_time_code_key: SecretKey,
+    /// HMAC key that pseudonymises login identifiers (e-mail) for rate limiting.
+    pub login_subject_key: SecretKey,
+    pub clock: Clock,
+}
+
+impl Services {
+    pub fn new(store: Arc<dyn Store>, master: &MasterKey, clock: Clock) -> Self {
+        Self {
+            store,
+            keys: KeyRings::new(master),
+            audit: AuditChains::new(master),
+            one_time_code_key: master.one_time_code_key(),
+            login_subject_key: master.one_time_code_key().derive(&[b"login-subject/v1"]),
+            clock,
+        }
+    }
+}
+
+/// Who acts, and from where. Audit rows take their actor fields from here.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub principal: Principal,
+    pub ip_address: Option<String>,
+    pub user_agent: Option<String>,
+    pub request_id: Option<String>,
+}
+
+impl Actor {
+    pub fn new(principal: Principal) -> Self {
+        Self {
+            principal,
+            ip_address: None,
+            user_agent: None,
+            request_id: None,
+        }
+    }
+
+    /// The platform itself acting in one organization (CLI, workers).
+    pub fn system_for(org: OrganizationId) -> Self {
+        Self::new(Principal::system_for(org)).with_user_agent("austa")
+    }
+
+    pub fn platform() -> Self {
+        Self::new(Principal::system()).with_user_agent("austa")
+    }
+
+    pub fn with_user_agent(mut self, agent: &str) -> Self {
+        self.user_agent = Some(agent.to_owned());
+        self
+    }
+
+    pub fn role(&self) -> Role {
+        self.principal.role()
+    }
+
+    /// The id recorded as the audit actor: a user, an API key, or none for the platform.
+    pub fn actor_id(&self) -> Option<Uuid> {
+        match self.principal.subject() {
+            Subject::User(id) => Some(austa_domain::EntityId::as_uuid(&id)),
+            Subject::ApiKey(id) => Some(id),
+            Subject::Internal => None,
+        }
+    }
+}

@@ -1,0 +1,55 @@
+//! A unit of work: one transaction in the actor's tenant scope, and the audit entries it produced,
+//! appended to the audit chain in that same transaction just before it commits (so the chain head is
+//! locked for the shortest time, and an audit failure undoes the change).
+
+use austa_store::{Tx, TxMode};
+
+use crate::audit::AuditEvent;
+use crate::context::{Actor, Services};
+use crate::error::Result;
+
+pub struct Work<'s> {
+    pub services: &'s Services,
+    pub actor: Actor,
+    tx: Box<dyn Tx>,
+    events: Vec<AuditEvent>,
+}
+
+impl<'s> Work<'s> {
+    /// The scope comes from the actor's principal, never from anywhere else.
+    pub async fn begin(services: &'s Services, actor: &Actor, mode: TxMode) -> Result<Self> {
+        let tx = services.store.begin(actor.principal.scope(), mode).await?;
+        Ok(Self {
+            services,
+            actor: actor.clone(),
+            tx,
+            events: Vec::new(),
+        })
+    }
+
+    pub fn tx(&mut self) -> &mut dyn Tx {
+        self.tx.as_mut()
+    }
+
+    pub fn record(&mut self, event: AuditEvent) {
+        self.events.push(event);
+    }
+
+    /// Appends the audit entries, then commits. Nothing is committed if the audit append fails.
+    pub async fn commit(mut self) -> Result<()> {
+        if !self.events.is_empty() {
+            let events = std::mem::take(&mut self.events);
+            self.services
+                .audit
+                .append(self.tx.as_mut(), &self.actor, events, self.services.clock.now())
+                .await?;
+        }
+        self.tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn rollback(self) -> Result<()> {
+        self.tx.rollback().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,87 @@
+//! Background work of `austa serve`: signing audit checkpoints and re-encrypting after key rotations.
+//! Each loop survives its own errors (logged, retried next round) and stops on shutdown.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::audit::checkpoint;
+use crate::context::Services;
+use crate::keys::rotation;
+
+pub const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(60);
+pub const ROTATION_INTERVAL: Duration = Duration::from_secs(5);
+const ROTATION_BATCH: u32 = 200;
+
+pub struct Workers {
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Workers {
+    /// Signals the loops to stop and waits for the round in progress to finish.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+}
+
+pub fn spawn(services: Arc<Services>) -> Workers {
+    let (stop, stopped) = watch::channel(false);
+    let tasks = vec![
+        tokio::spawn(every(CHECKPOINT_INTERVAL, stopped.clone(), {
+            let services = services.clone();
+            move || {
+                let services = services.clone();
+                async move {
+                    match checkpoint::sign_new(&services, None).await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(checkpoints = n, "audit checkpoints signed"),
+                        Err(e) => tracing::error!(error = %e, "signing audit checkpoints failed"),
+                    }
+                }
+            }
+        })),
+        tokio::spawn(every(ROTATION_INTERVAL, stopped, move || {
+            let services = services.clone();
+            async move {
+                if let Err(e) = rotation_round(&services).await {
+                    tracing::error!(error = %e, "key rotation round failed");
+                }
+            }
+        })),
+    ];
+    Workers { stop, tasks }
+}
+
+async fn rotation_round(services: &Services) -> crate::error::Result<()> {
+    for org in rotation::pending(services).await? {
+        let rewritten = rotation::run(services, org, ROTATION_BATCH).await?;
+        if rewritten > 0 {
+            tracing::info!(organization = %org, values = rewritten, "re-encrypted under the new key version");
+        }
+        let retired = rotation::retire_unused(services, org).await?;
+        if !retired.is_empty() {
+            tracing::info!(organization = %org, versions = ?retired, "retired old key versions");
+        }
+    }
+    Ok(())
+}
+
+async fn every<F, Fut>(interval: Duration, mut stopped: watch::Receiver<bool>, mut round: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    loop {
+        round().await;
+        tokio::select! {
+            _ = tokio::time::sleep(interval) => {}
+            _ = stopped.changed() => return,
+        }
+    }
+}
