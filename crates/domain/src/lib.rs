@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod enums;
+pub mod health_record;
 pub mod ids;
 pub mod scope;
 pub mod validation;

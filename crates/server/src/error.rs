@@ -25,6 +25,12 @@ pub enum Error {
     /// Absent, or present but invisible to the caller (existence must not leak): 404.
     #[error("not found")]
     NotFound,
+    /// The access policy said no: 403, or 404 when `hidden`. Carries the audit entry of the denial.
+    #[error("{}", if *.hidden { "not found" } else { "not allowed" })]
+    Denied {
+        hidden: bool,
+        event: Box<crate::audit::AuditEvent>,
+    },
     /// The state of stored data forbids this: 409.
     #[error("{message}")]
     Conflict { code: &'static str, message: String },

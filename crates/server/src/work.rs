@@ -53,3 +53,29 @@ impl<'s> Work<'s> {
         Ok(())
     }
 }
+
+/// Runs `f` in a unit of work: commits on success; on failure rolls back, and records a denial's audit
+/// entry in a transaction of its own (the failed work's transaction is gone by then).
+pub async fn transact<'s, T>(
+    services: &'s Services,
+    actor: &Actor,
+    mode: TxMode,
+    f: impl AsyncFnOnce(&mut Work<'s>) -> Result<T>,
+) -> Result<T> {
+    let mut work = Work::begin(services, actor, mode).await?;
+    match f(&mut work).await {
+        Ok(value) => {
+            work.commit().await?;
+            Ok(value)
+        }
+        Err(error) => {
+            let _ = work.rollback().await;
+            if let crate::error::Error::Denied { event, .. } = &error {
+                let mut denial = Work::begin(services, actor, TxMode::Write).await?;
+                denial.record((**event).clone());
+                denial.commit().await?;
+            }
+            Err(error)
+        }
+    }
+}

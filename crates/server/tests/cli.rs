@@ -165,7 +165,10 @@ async fn serve_on_postgres() {
     let refused = austa(&dir.0, &[("AUSTA_DATABASE_URL", &db.url)], &["serve"]);
     assert_eq!(refused.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&refused.stderr);
-    assert!(stderr.contains("error: PostgreSQL needs an explicit master key"), "{stderr}");
+    assert!(
+        stderr.contains("error: PostgreSQL needs an explicit master key"),
+        "{stderr}"
+    );
     let key = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
     serves_health_and_readiness_then_stops_on_sigterm(
         &dir.0,
@@ -214,7 +217,10 @@ fn migrate_up_status_and_down_print_json() {
             .all(|m| m["applied"] == true)
     );
     let down = json(&austa(&dir.0, &env, &["migrate", "down", "--to", "0"]));
-    assert_eq!(down["undone"], serde_json::json!((1..=latest).rev().collect::<Vec<_>>()));
+    assert_eq!(
+        down["undone"],
+        serde_json::json!((1..=latest).rev().collect::<Vec<_>>())
+    );
     assert_eq!(json(&austa(&dir.0, &env, &["migrate", "status"]))["current"], 0);
 }
 

@@ -2,7 +2,9 @@
 //! commands call these; the access policy decides before they run.
 
 pub mod api_keys;
+pub mod health_data;
 pub mod organizations;
+pub mod patients;
 pub mod staff;
 
 use austa_domain::validation::ValidationError;

@@ -1,9 +1,10 @@
 //! Organizations (tenants): created by the platform, each with its first data key and its audit chains.
 
-use austa_domain::EntityId;
 use austa_domain::enums::AuditAction;
+use austa_domain::enums::Role;
 use austa_domain::ids::OrganizationId;
 use austa_domain::validation::Cnpj;
+use austa_domain::{EntityId, Principal};
 use austa_store::model::Organization;
 use austa_store::{ListQuery, StoreError, TxMode, Value};
 use serde_json::json;
@@ -12,7 +13,7 @@ use super::{invalid, required_text};
 use crate::audit::AuditEvent;
 use crate::context::{Actor, Services};
 use crate::error::{Error, Result};
-use crate::work::Work;
+use crate::work::{Work, transact};
 
 pub struct NewOrganization<'a> {
     pub name: &'a str,
@@ -21,11 +22,32 @@ pub struct NewOrganization<'a> {
 
 /// Creates an organization with its first data key and empty audit chains, in one transaction.
 pub async fn create(services: &Services, actor: &Actor, input: NewOrganization<'_>) -> Result<Organization> {
+    let id = OrganizationId::generate();
+    // The new tenant's own scope: the organization row is its own tenant row.
+    let scoped = Actor {
+        principal: Principal::system_for(id),
+        ..actor.clone()
+    };
+    transact(services, &scoped, TxMode::Write, async |work| {
+        create_in(work, id, input).await
+    })
+    .await
+}
+
+/// [`create`] inside a unit of work whose scope is the new organization (or the platform).
+pub async fn create_in(
+    work: &mut Work<'_>,
+    id: OrganizationId,
+    input: NewOrganization<'_>,
+) -> Result<Organization> {
+    if work.actor.role() != Role::System {
+        return Err(Error::Forbidden);
+    }
     let name = required_text("name", input.name, 200)?;
     let cnpj = Cnpj::parse(input.tax_id).map_err(|e| invalid("taxId", e))?;
-    let now = services.clock.now();
+    let now = work.services.clock.now();
     let org = Organization {
-        id: OrganizationId::generate(),
+        id,
         name,
         tax_id: cnpj.as_str().to_owned(),
         hipaa_compliant: true,
@@ -40,30 +62,20 @@ pub async fn create(services: &Services, actor: &Actor, input: NewOrganization<'
         updated_at: now,
         deleted_at: None,
     };
-    // The tenant does not exist yet: only the platform scope can create it.
-    let mut work = Work::begin(
-        services,
-        &Actor {
-            principal: austa_domain::Principal::system(),
-            ..actor.clone()
-        },
-        TxMode::Write,
-    )
-    .await?;
     let created = work.tx().create(&org).await.map_err(|e| match e {
         StoreError::UniqueViolation { .. } => {
             Error::conflict("tax_id_taken", "an organization with this CNPJ already exists")
         }
         other => other.into(),
     })?;
-    services.keys.create_first(work.tx(), org.id, now).await?;
-    services.audit.create_heads(work.tx(), Some(org.id), now).await?;
+    let services = work.services;
+    services.keys.create_first(work.tx(), id, now).await?;
+    services.audit.create_heads(work.tx(), Some(id), now).await?;
     work.record(
         AuditEvent::new(AuditAction::Create, "organizations")
-            .entity(org.id.as_uuid())
-            .in_organization(org.id),
+            .entity(id.as_uuid())
+            .in_organization(id),
     );
-    work.commit().await?;
     Ok(created)
 }
 

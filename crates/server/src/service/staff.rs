@@ -3,6 +3,7 @@
 use austa_crypto::envelope::Field;
 use austa_crypto::password;
 use austa_crypto::totp::TotpSecret;
+use austa_domain::access::{Action, Resource, Target};
 use austa_domain::enums::{AuditAction, RiskLevel, Role};
 use austa_domain::ids::{OrganizationId, UserId};
 use austa_domain::{EntityId, Vocabulary};
@@ -14,7 +15,8 @@ use super::required_text;
 use crate::audit::AuditEvent;
 use crate::context::{Actor, Services};
 use crate::error::{Error, Result};
-use crate::work::Work;
+use crate::guard::authorize;
+use crate::work::{Work, transact};
 
 pub const TOTP_FIELD: Field = Field::new("users", "totp_secret_encrypted");
 
@@ -53,6 +55,14 @@ pub fn normalize_email(email: &str) -> Result<String> {
 }
 
 pub async fn create(services: &Services, actor: &Actor, input: NewStaff<'_>) -> Result<CreatedStaff> {
+    transact(services, actor, TxMode::Write, async |work| {
+        create_in(work, input).await
+    })
+    .await
+}
+
+/// [`create`] inside a unit of work of the organization.
+pub async fn create_in(work: &mut Work<'_>, input: NewStaff<'_>) -> Result<CreatedStaff> {
     if !matches!(input.role, Role::Admin | Role::Provider) {
         return Err(Error::invalid(
             "role",
@@ -65,9 +75,17 @@ pub async fn create(services: &Services, actor: &Actor, input: NewStaff<'_>) -> 
     password::check_strength(input.password.expose_secret())
         .map_err(|reason| Error::invalid("password", "weak_password", reason))?;
     let password_hash = password::hash(input.password.expose_secret())?;
+    authorize(
+        work,
+        Action::Create,
+        Resource::Staff,
+        Target::in_organization(input.organization),
+        None,
+    )
+    .await?;
+    let services = work.services;
     let now = services.clock.now();
     let id = UserId::generate();
-    let mut work = Work::begin(services, actor, TxMode::Write).await?;
     let (totp_secret_encrypted, totp_uri) = if input.role == Role::Admin {
         let secret = TotpSecret::generate()?;
         let sealed = services
@@ -133,7 +151,6 @@ pub async fn create(services: &Services, actor: &Actor, input: NewStaff<'_>) -> 
             })
             .detail("role", input.role.as_str()),
     );
-    work.commit().await?;
     Ok(CreatedStaff {
         user: created,
         totp_uri,
