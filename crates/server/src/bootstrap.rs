@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use anyhow::Context;
+use austa_crypto::MasterKey;
 use austa_crypto::envelope::DataKey;
 use austa_domain::enums::KeyState;
 use austa_domain::{EntityId, Principal, Vocabulary};
@@ -41,14 +42,24 @@ pub async fn start(config: &Config) -> anyhow::Result<Arc<Services>> {
         KeyOrigin::File(path) => tracing::info!(path = %path.display(), "master key loaded from file"),
         KeyOrigin::Environment => tracing::info!("master key loaded from AUSTA_MASTER_KEY"),
     }
-    check_master_key(store.as_ref(), &loaded.key).await?;
-    let services = Arc::new(Services::new(store, &loaded.key, Clock::system()));
+    assemble(store, &loaded.key, Clock::system()).await
+}
+
+/// The services over an open, migrated store: checks the master key against the stored data keys
+/// and makes sure the platform's audit chains exist.
+pub async fn assemble(
+    store: Arc<dyn Store>,
+    master: &MasterKey,
+    clock: Clock,
+) -> anyhow::Result<Arc<Services>> {
+    check_master_key(store.as_ref(), master).await?;
+    let services = Arc::new(Services::new(store, master, clock));
     ensure_platform_chains(&services).await?;
     Ok(services)
 }
 
 /// A wrong key would otherwise surface as unreadable rows much later: refuse at once.
-async fn check_master_key(store: &dyn Store, master: &austa_crypto::MasterKey) -> anyhow::Result<()> {
+async fn check_master_key(store: &dyn Store, master: &MasterKey) -> anyhow::Result<()> {
     let mut tx = store.begin(Principal::system().scope(), TxMode::Read).await?;
     let sample = tx
         .list::<EncryptionKey>(

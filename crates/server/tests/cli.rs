@@ -281,3 +281,157 @@ fn a_database_from_a_newer_binary_is_refused_and_left_untouched() {
     }
     assert_eq!(std::fs::read(&db).unwrap(), before, "the database is unchanged");
 }
+
+#[test]
+fn seed_admin_keys_and_audit_commands() {
+    let dir = Workdir::new();
+    let seeded = json(&austa(&dir.0, &[], &["seed", "--demo"]));
+    assert_eq!(seeded["created"], true);
+    assert!(
+        seeded["logins"]["admin"]["totpUri"]
+            .as_str()
+            .unwrap()
+            .starts_with("otpauth://totp/")
+    );
+    let again = json(&austa(&dir.0, &[], &["seed", "--demo"]));
+    assert_eq!(again["created"], false);
+    assert_eq!(again["organizationId"], seeded["organizationId"]);
+    // The embedded default made its own master key, readable by its owner only.
+    let key = dir.0.join("data/master.key");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+
+    let org = json(&austa(
+        &dir.0,
+        &[],
+        &[
+            "admin",
+            "create-org",
+            "--name",
+            "Clínica Nova",
+            "--tax-id",
+            "12.ABC.345/01DE-35",
+        ],
+    ));
+    let org_id = org["id"].as_str().unwrap().to_owned();
+    let admin = json(&austa(
+        &dir.0,
+        &[("AUSTA_PASSWORD", "uma senha bem longa")],
+        &[
+            "admin",
+            "create-staff",
+            "--org",
+            &org_id,
+            "--role",
+            "admin",
+            "--email",
+            "Chefe@Clinica.com",
+            "--name",
+            "Chefe",
+        ],
+    ));
+    assert!(admin["id"].is_string());
+    assert!(admin["totpUri"].as_str().unwrap().contains("chefe%40clinica.com"));
+    let provider = json(&austa(
+        &dir.0,
+        &[("AUSTA_PASSWORD", "outra senha bem longa")],
+        &[
+            "admin",
+            "create-staff",
+            "--org",
+            &org_id,
+            "--role",
+            "provider",
+            "--email",
+            "dr@clinica.com",
+            "--name",
+            "Dr",
+        ],
+    ));
+    assert!(provider.get("totpUri").is_none(), "only admins get TOTP");
+    let key = json(&austa(
+        &dir.0,
+        &[],
+        &["admin", "create-api-key", "--role", "system", "--org", &org_id],
+    ));
+    assert!(key["key"].as_str().unwrap().starts_with("austa_k_"));
+    let rotated = json(&austa(&dir.0, &[], &["keys", "rotate", "--org", &org_id]));
+    assert_eq!(rotated["rotated"][0]["primaryVersion"], 2);
+    let report = json(&austa(&dir.0, &[], &["audit", "verify"]));
+    assert_eq!(report["intact"], true);
+    assert!(report["entries"].as_u64().unwrap() > 100);
+
+    // Bad input: one clear line, exit 1, nothing created.
+    for (args, expected) in [
+        (
+            vec![
+                "admin",
+                "create-org",
+                "--name",
+                "X",
+                "--tax-id",
+                "11.222.333/0001-82",
+            ],
+            "taxId",
+        ),
+        (
+            vec![
+                "admin",
+                "create-staff",
+                "--org",
+                "not-a-uuid",
+                "--role",
+                "admin",
+                "--email",
+                "a@b.co",
+                "--name",
+                "A",
+            ],
+            "--org",
+        ),
+        (
+            vec![
+                "admin",
+                "create-org",
+                "--name",
+                "Outra",
+                "--tax-id",
+                "12.ABC.345/01DE-35",
+            ],
+            "already exists",
+        ),
+    ] {
+        let out = austa(&dir.0, &[("AUSTA_PASSWORD", "uma senha bem longa")], &args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let last = stderr.lines().last().unwrap_or_default();
+        assert!(
+            last.starts_with("error: ") && last.contains(expected),
+            "{args:?}: {stderr}"
+        );
+    }
+    let weak = austa(
+        &dir.0,
+        &[("AUSTA_PASSWORD", "curta")],
+        &[
+            "admin",
+            "create-staff",
+            "--org",
+            &org_id,
+            "--role",
+            "provider",
+            "--email",
+            "x@clinica.com",
+            "--name",
+            "X",
+        ],
+    );
+    assert_eq!(weak.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&weak.stderr).contains("password"));
+}

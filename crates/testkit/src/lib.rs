@@ -317,3 +317,8 @@ fn wait_ready(port: u16) -> Result<(), String> {
     }
     Err("PostgreSQL did not start listening within 30 s".into())
 }
+
+/// A PostgreSQL client program (`pg_dump`, `psql`) of the installation the private clusters use.
+pub fn postgres_tool(name: &str) -> Option<PathBuf> {
+    find_bindir().map(|dir| dir.join(name)).filter(|p| p.exists())
+}

@@ -61,7 +61,9 @@ pub fn head_id(chain_id: &str) -> AuditChainHeadId {
     AuditChainHeadId::from_uuid(uuid::Builder::from_custom_bytes(bytes).into_uuid())
 }
 
-/// The bytes an entry's MAC covers: every field but the MAC itself, in a fixed order.
+/// The bytes an entry's MAC covers: every field but the MAC and the position, in a fixed order. The
+/// position needs no MAC of its own: each MAC covers the previous one, so the links fix the order, and
+/// an entry moved elsewhere can be recognised by the predecessor it was written after.
 pub fn canonical(entry: &AuditLog) -> CanonicalEntry {
     let uuid = |u: Option<Uuid>| u.map(|u| u.as_bytes().to_vec());
     CanonicalEntry::new()
@@ -95,10 +97,6 @@ pub fn canonical(entry: &AuditLog) -> CanonicalEntry {
         .field("details", canonical_json(&entry.details).as_bytes())
         .optional("request_id", entry.request_id.as_deref().map(str::as_bytes))
         .optional("chain_id", entry.chain_id.as_deref().map(str::as_bytes))
-        .optional(
-            "chain_seq",
-            entry.chain_seq.map(i64::to_be_bytes).as_ref().map(|b| &b[..]),
-        )
 }
 
 impl AuditChains {

@@ -166,24 +166,21 @@ pub fn verify_chain(
         }
         let computed = audit_chain::entry_mac(key, &previous, &canonical(entry));
         if computed != mac_of(entry) {
-            let moved_from = rows.iter().enumerate().find_map(|(other, _)| {
-                let prev = if other == 0 {
-                    audit_chain::GENESIS
-                } else {
-                    mac_of(rows[other - 1])
-                };
-                let mut relocated = (*entry).clone();
-                relocated.chain_seq = Some(other as i64 + 1);
-                (other != index
-                    && audit_chain::entry_mac(key, &prev, &canonical(&relocated)) == mac_of(entry))
-                .then_some(other as i64 + 1)
-            });
+            // Was it written after another entry? Then it was moved: find that predecessor.
+            let moved_from = std::iter::once((audit_chain::GENESIS, 0))
+                .chain(rows.iter().map(|r| (mac_of(r), r.chain_seq.unwrap_or_default())))
+                .filter(|(_, prev_seq)| prev_seq + 1 != seq)
+                .find(|(prev, _)| audit_chain::entry_mac(key, prev, &canonical(entry)) == mac_of(entry))
+                .map(|(_, prev_seq)| prev_seq + 1);
             return Err(match moved_from {
                 Some(origin) => finding(
                     Some(seq),
                     Some(entry),
                     Tampering::Reordered,
-                    format!("entry {seq} was written at position {origin}"),
+                    format!(
+                        "entry {seq} was written after the entry now at position {}",
+                        origin - 1
+                    ),
                 ),
                 None => finding(
                     Some(seq),

@@ -1,0 +1,556 @@
+//! The security core through the library, on both backends: the demo seed, encryption at rest (no
+//! plaintext in the SQLite file or a pg_dump), tamper evidence of the audit log, key rotation
+//! interrupted half-way, and audited denials.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use austa_crypto::MasterKey;
+use austa_crypto::envelope::key_version;
+use austa_domain::enums::{AuditAction, KeyState, Role, SensitivityLevel};
+use austa_domain::{Principal, Subject};
+use austa_server::audit::checkpoint;
+use austa_server::audit::verify::{self, Tampering};
+use austa_server::context::{Actor, Clock, Services};
+use austa_server::error::Error;
+use austa_server::keys::rotation::{self, Step};
+use austa_server::service::{health_data, patients};
+use austa_server::work::transact;
+use austa_server::{bootstrap, seed};
+use austa_store::model::*;
+use austa_store::{Entity, ListQuery, Store, TxMode};
+use austa_store_postgres::PostgresStore;
+use austa_store_sqlite::SqliteStore;
+use serde_json::json;
+
+struct Env {
+    services: Arc<Services>,
+    master: MasterKey,
+    /// Seconds added to the real clock (rotation's grace period).
+    offset: Arc<AtomicI64>,
+    backend: Backend,
+}
+
+enum Backend {
+    Sqlite(std::path::PathBuf),
+    Postgres(austa_testkit::TestDatabase),
+}
+
+fn clock(offset: Arc<AtomicI64>) -> Clock {
+    Clock::from_fn(move || {
+        time::OffsetDateTime::now_utc() + time::Duration::seconds(offset.load(Ordering::SeqCst))
+    })
+}
+
+async fn sqlite() -> Env {
+    let dir = std::env::temp_dir().join(format!("austa-sec-{}", uuid::Uuid::now_v7().simple()));
+    let path = dir.join("austa.db");
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path).await.unwrap());
+    finish(store, Backend::Sqlite(path)).await
+}
+
+async fn postgres() -> Option<Env> {
+    let db = austa_testkit::postgres().await?;
+    let store: Arc<dyn Store> = Arc::new(PostgresStore::connect(&db.url).await.unwrap());
+    Some(finish(store, Backend::Postgres(db)).await)
+}
+
+async fn finish(store: Arc<dyn Store>, backend: Backend) -> Env {
+    store.migrate_up(None).await.unwrap();
+    let master = MasterKey::generate().unwrap();
+    let offset = Arc::new(AtomicI64::new(0));
+    let services = bootstrap::assemble(store, &master, clock(offset.clone()))
+        .await
+        .unwrap();
+    Env {
+        services,
+        master,
+        offset,
+        backend,
+    }
+}
+
+impl Env {
+    /// A second process on the same database (its own caches).
+    async fn restart(&self) -> Arc<Services> {
+        bootstrap::assemble(
+            self.services.store.clone(),
+            &self.master,
+            clock(self.offset.clone()),
+        )
+        .await
+        .unwrap()
+    }
+
+    /// Runs statements as the database owner with the append-only triggers bypassed: what an
+    /// attacker with write access to the database could do.
+    async fn tamper(&self, statements: &[String]) {
+        match &self.backend {
+            Backend::Sqlite(path) => {
+                use sqlx::Connection;
+                let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+                    .await
+                    .unwrap();
+                sqlx::query("DROP TRIGGER IF EXISTS audit_logs_no_update")
+                    .execute(&mut conn)
+                    .await
+                    .unwrap();
+                sqlx::query("DROP TRIGGER IF EXISTS audit_logs_no_delete")
+                    .execute(&mut conn)
+                    .await
+                    .unwrap();
+                for sql in statements {
+                    sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                        .execute(&mut conn)
+                        .await
+                        .unwrap();
+                }
+            }
+            Backend::Postgres(db) => {
+                use sqlx::Connection;
+                let mut conn = sqlx::PgConnection::connect(&db.admin_url).await.unwrap();
+                sqlx::query("SET session_replication_role = replica")
+                    .execute(&mut conn)
+                    .await
+                    .unwrap();
+                for sql in statements {
+                    sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                        .execute(&mut conn)
+                        .await
+                        .unwrap();
+                }
+            }
+        }
+    }
+}
+
+async fn all<E: Entity>(services: &Services) -> Vec<E> {
+    let mut tx = services
+        .store
+        .begin(Principal::system().scope(), TxMode::Read)
+        .await
+        .unwrap();
+    let mut out = Vec::new();
+    let mut after = None;
+    loop {
+        let page = tx.list::<E>(&ListQuery::first(500).after(after)).await.unwrap();
+        out.extend(page.items);
+        match page.next {
+            Some(n) => after = Some(n),
+            None => break,
+        }
+    }
+    tx.rollback().await.unwrap();
+    out
+}
+
+macro_rules! on_both_backends {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                super::$name(super::sqlite().await).await;
+            }
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(env) = super::postgres().await {
+                    super::$name(env).await;
+                }
+            }
+        }
+    };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+on_both_backends!(seed_fills_every_table_once);
+async fn seed_fills_every_table_once(env: Env) {
+    let first = seed::demo(&env.services).await.unwrap();
+    assert!(first.created);
+    let second = seed::demo(&env.services).await.unwrap();
+    assert!(
+        !second.created,
+        "the second run finds the demo and changes nothing"
+    );
+    assert_eq!(first.organization_id, second.organization_id);
+    let s = &env.services;
+    let counts = [
+        ("organizations", all::<Organization>(s).await.len()),
+        ("users", all::<User>(s).await.len()),
+        ("providers", all::<Provider>(s).await.len()),
+        ("conversations", all::<Conversation>(s).await.len()),
+        ("messages", all::<Message>(s).await.len()),
+        ("health_data", all::<HealthData>(s).await.len()),
+        ("missions", all::<Mission>(s).await.len()),
+        ("health_points", all::<HealthPoints>(s).await.len()),
+        ("onboarding_progress", all::<OnboardingProgress>(s).await.len()),
+        ("point_transactions", all::<PointTransaction>(s).await.len()),
+        ("authorizations", all::<Authorization>(s).await.len()),
+        ("documents", all::<Document>(s).await.len()),
+        ("tasy_integrations", all::<TasyIntegration>(s).await.len()),
+        ("tasy_sync_logs", all::<TasySyncLog>(s).await.len()),
+        ("audit_logs", all::<AuditLog>(s).await.len()),
+    ];
+    for (table, count) in counts {
+        assert!(count > 0, "{table} is empty after the demo seed");
+    }
+    assert_eq!(all::<Organization>(s).await.len(), 1, "no duplicate organization");
+    assert_eq!(all::<User>(s).await.len(), 15, "3 staff and 12 patients, once");
+    let report = verify::verify(s, None).await.unwrap();
+    assert!(report.intact, "{:?}", report.first_bad_entry);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const CPF: &str = "529.982.247-25";
+const CONTACT_NAME: &str = "Zuleica Quintanilha";
+const CONTACT_PHONE: &str = "+55 11 91234-5678";
+const ALLERGEN: &str = "Penicilina benzatina";
+const NOTE: &str = "Paciente relata crises noturnas frequentes";
+
+on_both_backends!(nothing_sensitive_is_stored_in_plain_text);
+async fn nothing_sensitive_is_stored_in_plain_text(env: Env) {
+    let s = env.services.clone();
+    let org = seed::demo(&s).await.unwrap().organization_id;
+    let actor = Actor::system_for(org);
+    let patient = transact(&s, &actor, TxMode::Write, async |work| {
+        let input: patients::NewPatient = serde_json::from_value(json!({
+            "name": "Paciente Sigilo", "cpf": CPF, "phone": "(11) 97777-1234",
+            "emergencyContact": {"name": CONTACT_NAME, "phone": CONTACT_PHONE, "relationship": "irmã"}
+        }))
+        .unwrap();
+        let p = patients::create(work, org, input).await?;
+        let record: health_data::NewHealthData = serde_json::from_value(json!({
+            "type": "ALLERGY", "data": {"substance": ALLERGEN, "severity": "ANAPHYLAXIS"}, "notes": NOTE
+        }))
+        .unwrap();
+        health_data::create(work, p.id, record).await?;
+        Ok(p)
+    })
+    .await
+    .unwrap();
+    // Reading back works (the data is there, only encrypted).
+    let found = transact(&s, &actor, TxMode::Write, async |work| {
+        patients::find_by_cpf(work, org, CPF).await
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(found.id, patient.id);
+    assert_eq!(found.emergency_contact.unwrap().name, CONTACT_NAME);
+
+    let needles = [
+        "52998224725",
+        CPF,
+        CONTACT_NAME,
+        "5511912345678",
+        ALLERGEN,
+        NOTE,
+        "renovar a receita",
+        "Episódio depressivo",
+        "demo-access-token",
+        "Dor lombar",
+    ];
+    let haystack: Vec<u8> = match &env.backend {
+        Backend::Sqlite(path) => {
+            s.store.close().await;
+            let mut bytes = Vec::new();
+            for suffix in ["", "-wal", "-shm"] {
+                let file = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+                if let Ok(b) = std::fs::read(&file) {
+                    bytes.extend(b);
+                }
+            }
+            assert!(bytes.len() > 100_000, "the database file was read");
+            bytes
+        }
+        Backend::Postgres(db) => {
+            let dump = austa_testkit::postgres_tool("pg_dump").expect("pg_dump beside initdb");
+            let out = std::process::Command::new(dump)
+                .arg(&db.admin_url)
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            assert!(String::from_utf8_lossy(&out.stdout).contains("COPY public.health_data"));
+            out.stdout
+        }
+    };
+    for needle in needles {
+        assert!(
+            !haystack.windows(needle.len()).any(|w| w == needle.as_bytes()),
+            "a sensitive value (needle {}) is stored in plain text",
+            needles.iter().position(|n| *n == needle).unwrap()
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/// The audit entries of one chain that has at least `n`, in order.
+async fn a_long_chain(s: &Services, n: usize) -> Vec<AuditLog> {
+    let mut entries = all::<AuditLog>(s).await;
+    entries.sort_by_key(|e| (e.chain_id.clone(), e.chain_seq));
+    let mut chains: std::collections::BTreeMap<String, Vec<AuditLog>> = Default::default();
+    for e in entries {
+        chains.entry(e.chain_id.clone().unwrap()).or_default().push(e);
+    }
+    chains
+        .into_values()
+        .find(|c| c.len() >= n)
+        .expect("a chain long enough")
+}
+
+async fn tampered(kind: &str) -> Vec<(Env, Tampering, Option<i64>)> {
+    let mut out = Vec::new();
+    let mut envs = vec![sqlite().await];
+    if let Some(pg) = postgres().await {
+        envs.push(pg);
+    }
+    for env in envs {
+        seed::demo(&env.services).await.unwrap();
+        checkpoint::sign_new(&env.services, None).await.unwrap();
+        let chain = a_long_chain(&env.services, 5).await;
+        let id = |i: usize| chain[i].id.to_string();
+        let chain_id = chain[0].chain_id.clone().unwrap();
+        let (statements, expected, seq): (Vec<String>, Tampering, Option<i64>) = match kind {
+            "modify" => (
+                vec![format!(
+                    "UPDATE audit_logs SET requires_review = NOT requires_review WHERE id = '{}'",
+                    id(2)
+                )],
+                Tampering::Modified,
+                Some(3),
+            ),
+            "delete" => (
+                vec![format!("DELETE FROM audit_logs WHERE id = '{}'", id(1))],
+                Tampering::Deleted,
+                Some(2),
+            ),
+            "insert" => {
+                let org = chain[0].organization_id.unwrap();
+                (
+                    vec![format!(
+                        "INSERT INTO audit_logs (id, organization_id, action, entity_type, risk_level, occurred_at, related_ids, details) \
+                         VALUES ('{}', '{org}', 'READ', 'health_data', 'LOW', '{}', '{{}}', '{{}}')",
+                        uuid::Uuid::now_v7(),
+                        chain[0]
+                            .occurred_at
+                            .format(&time::format_description::well_known::Rfc3339)
+                            .unwrap()
+                    )],
+                    Tampering::Inserted,
+                    None,
+                )
+            }
+            "reorder" => (
+                vec![
+                    format!("UPDATE audit_logs SET chain_seq = -1 WHERE id = '{}'", id(1)),
+                    format!("UPDATE audit_logs SET chain_seq = 2 WHERE id = '{}'", id(2)),
+                    format!("UPDATE audit_logs SET chain_seq = 3 WHERE id = '{}'", id(1)),
+                ],
+                Tampering::Reordered,
+                Some(2),
+            ),
+            "truncate" => {
+                // Delete the tail and rewind the head to match: only the signed checkpoint knows.
+                let keep = chain.len() - 2;
+                let mac = chain[keep - 1].entry_mac.clone().unwrap();
+                let hex: String = mac.iter().map(|b| format!("{b:02x}")).collect();
+                let literal = match env.backend {
+                    Backend::Sqlite(_) => format!("X'{hex}'"),
+                    Backend::Postgres(_) => format!("'\\x{hex}'::bytea"),
+                };
+                (
+                    vec![
+                        format!(
+                            "DELETE FROM audit_logs WHERE chain_id = '{chain_id}' AND chain_seq > {keep}"
+                        ),
+                        format!(
+                            "UPDATE audit_chain_heads SET seq = {keep}, head_mac = {literal} WHERE chain_id = '{chain_id}'"
+                        ),
+                    ],
+                    Tampering::Deleted,
+                    Some(keep as i64 + 1),
+                )
+            }
+            other => panic!("unknown tampering {other}"),
+        };
+        env.tamper(&statements).await;
+        out.push((env, expected, seq));
+    }
+    out
+}
+
+#[tokio::test]
+async fn audit_verify_finds_modified_deleted_inserted_reordered_and_truncated_entries() {
+    for kind in ["modify", "delete", "insert", "reorder", "truncate"] {
+        for (env, expected, seq) in tampered(kind).await {
+            let report = verify::verify(&env.services, None).await.unwrap();
+            assert!(!report.intact, "{kind}: tampering went unnoticed");
+            let bad = report.first_bad_entry.unwrap();
+            assert_eq!(bad.kind, expected, "{kind}: {}", bad.explanation);
+            if seq.is_some() {
+                assert_eq!(bad.seq, seq, "{kind}: {}", bad.explanation);
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+on_both_backends!(rotation_interrupted_half_way_resumes_and_retires_the_old_key);
+async fn rotation_interrupted_half_way_resumes_and_retires_the_old_key(env: Env) {
+    let s = env.services.clone();
+    let org = seed::demo(&s).await.unwrap().organization_id;
+    let actor = Actor::system_for(org);
+    let patients_before = all::<User>(&s)
+        .await
+        .into_iter()
+        .filter(|u| u.role == Role::Patient)
+        .collect::<Vec<_>>();
+    assert_eq!(rotation::rotate(&s, org).await.unwrap(), 2);
+
+    // A few batches, then the "process" dies.
+    for _ in 0..3 {
+        assert!(matches!(
+            rotation::reencrypt_step(&s, org, 5).await.unwrap(),
+            Step::Progress { .. }
+        ));
+    }
+    let versions: Vec<u32> = all::<HealthData>(&s)
+        .await
+        .iter()
+        .map(|h| key_version(&h.data_encrypted).unwrap())
+        .collect();
+    assert!(versions.contains(&1), "the interruption left old rows");
+
+    // Meanwhile everything stays readable and writable, old and new.
+    let old = patients_before[0].clone();
+    let read = transact(&s, &actor, TxMode::Write, async |work| {
+        patients::get(work, old.id).await
+    })
+    .await
+    .unwrap();
+    assert!(read.cpf_masked.is_some() && read.emergency_contact.is_some());
+    let fresh = transact(&s, &actor, TxMode::Write, async |work| {
+        let input: patients::NewPatient = serde_json::from_value(
+            json!({"name": "Nova Paciente", "cpf": "111.444.777-35", "phone": "(21) 98888-0000"}),
+        )
+        .unwrap();
+        patients::create(work, org, input).await
+    })
+    .await
+    .unwrap();
+    let stored = transact(&s, &actor, TxMode::Read, async |work| {
+        Ok(work.tx().get::<User>(fresh.id).await?)
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        key_version(stored.cpf_encrypted.as_ref().unwrap()).unwrap(),
+        2,
+        "new writes use the new key"
+    );
+
+    // Another process resumes from the saved cursor and finishes.
+    let resumed = env.restart().await;
+    let rewritten = rotation::run(&resumed, org, 50).await.unwrap();
+    assert!(rewritten > 0);
+    for h in all::<HealthData>(&resumed).await {
+        assert_eq!(key_version(&h.data_encrypted).unwrap(), 2);
+    }
+    for u in all::<User>(&resumed)
+        .await
+        .into_iter()
+        .filter(|u| u.cpf_encrypted.is_some())
+    {
+        assert_eq!(key_version(u.cpf_encrypted.as_ref().unwrap()).unwrap(), 2);
+    }
+    // Blind indexes were rebuilt: an old patient is still found by CPF with only the new key.
+    let cpf_of_old = {
+        let mut work = austa_server::work::Work::begin(&resumed, &actor, TxMode::Read)
+            .await
+            .unwrap();
+        let digits = resumed
+            .keys
+            .decrypt(
+                work.tx(),
+                org,
+                patients::CPF_FIELD,
+                old.id.into(),
+                old.cpf_encrypted.as_ref().unwrap(),
+            )
+            .await
+            .unwrap();
+        String::from_utf8(digits.to_vec()).unwrap()
+    };
+
+    // Not retired before every process's cached ring has expired...
+    assert!(rotation::retire_unused(&resumed, org).await.unwrap().is_empty());
+    env.offset.store(120, Ordering::SeqCst);
+    // ...then retired, and its key material destroyed.
+    assert_eq!(rotation::retire_unused(&resumed, org).await.unwrap(), vec![1]);
+    let keys = all::<EncryptionKey>(&resumed).await;
+    let v1 = keys.iter().find(|k| k.version == 1).unwrap();
+    assert_eq!(v1.state, KeyState::Retired);
+    assert!(v1.wrapped_key.is_none());
+
+    let after = env.restart().await;
+    let found = transact(&after, &actor, TxMode::Write, async |work| {
+        patients::find_by_cpf(work, org, &cpf_of_old).await
+    })
+    .await
+    .unwrap()
+    .expect("found through the rebuilt blind index");
+    assert_eq!(found.id, old.id);
+    let report = verify::verify(&after, None).await.unwrap();
+    assert!(report.intact);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+on_both_backends!(denials_are_audited_and_hide_other_organizations);
+async fn denials_are_audited_and_hide_other_organizations(env: Env) {
+    let s = env.services.clone();
+    let org = seed::demo(&s).await.unwrap().organization_id;
+    let users = all::<User>(&s).await;
+    let nurse = users
+        .iter()
+        .find(|u| u.email.as_deref() == Some("enfermeira@demo.austa.care"))
+        .unwrap();
+    let confidential = all::<HealthData>(&s)
+        .await
+        .into_iter()
+        .find(|h| h.sensitivity_level == SensitivityLevel::Confidential)
+        .unwrap();
+    let nurse_actor = Actor::new(Principal::member(org, Role::Provider, Subject::User(nurse.id)));
+    let denied = transact(&s, &nurse_actor, TxMode::Write, async |work| {
+        health_data::get(work, confidential.user_id, confidential.id).await
+    })
+    .await;
+    assert!(
+        matches!(denied, Err(Error::Denied { hidden: false, .. })),
+        "{denied:?}"
+    );
+
+    // Another organization's provider does not learn the record exists.
+    let other = <austa_domain::ids::OrganizationId as austa_domain::EntityId>::generate();
+    let stranger = Actor::new(Principal::member(other, Role::Provider, Subject::User(nurse.id)));
+    let hidden = transact(&s, &stranger, TxMode::Write, async |work| {
+        patients::get(work, confidential.user_id).await
+    })
+    .await;
+    assert!(matches!(hidden, Err(Error::NotFound)), "{hidden:?}");
+
+    let denials: Vec<AuditLog> = all::<AuditLog>(&s)
+        .await
+        .into_iter()
+        .filter(|a| a.action == AuditAction::AccessDenied)
+        .collect();
+    assert_eq!(denials.len(), 1);
+    assert_eq!(denials[0].actor_id, Some(nurse.id.into()));
+    assert_eq!(denials[0].entity_id, Some(confidential.id.into()));
+    assert!(verify::verify(&s, None).await.unwrap().intact);
+}
