@@ -75,6 +75,7 @@ id_type!(
     LoginAttemptId,
     CareAssignmentId,
     BreakGlassGrantId,
+    IdempotencyKeyId,
     AuditChainHeadId,
     AuditCheckpointId,
 );

@@ -118,6 +118,7 @@ pub struct Security {
     pub login_attempt: LoginAttempt,
     pub care_assignment: CareAssignment,
     pub break_glass_grant: BreakGlassGrant,
+    pub idempotency_key: IdempotencyKey,
     pub audit_chain_head: AuditChainHead,
     pub audit_checkpoint: AuditCheckpoint,
 }
@@ -154,6 +155,7 @@ impl Security {
                 revoked_at: None,
                 ip_address: Some("203.0.113.9".into()),
                 user_agent: Some("conformance".into()),
+                totp_step: Some(60_000_000),
                 created_at: now(),
                 updated_at: now(),
                 deleted_at: None,
@@ -216,6 +218,18 @@ impl Security {
                 updated_at: now(),
                 deleted_at: None,
             },
+            idempotency_key: IdempotencyKey {
+                id: IdempotencyKeyId::generate(),
+                organization_id: Some(org),
+                actor_key: format!("user:{staff}"),
+                idempotency_key: format!("key-{}", uuid::Uuid::now_v7()),
+                request_hash: vec![8; 32],
+                status_code: None,
+                response_encrypted: None,
+                created_at: now(),
+                updated_at: now(),
+                deleted_at: None,
+            },
             audit_chain_head: AuditChainHead {
                 id: AuditChainHeadId::generate(),
                 organization_id: Some(org),
@@ -246,6 +260,7 @@ impl Security {
         tx.create(&self.login_attempt).await.unwrap();
         tx.create(&self.care_assignment).await.unwrap();
         tx.create(&self.break_glass_grant).await.unwrap();
+        tx.create(&self.idempotency_key).await.unwrap();
         tx.create(&self.audit_chain_head).await.unwrap();
         tx.create(&self.audit_checkpoint).await.unwrap();
     }

@@ -388,6 +388,12 @@ async fn security_tables(store: &dyn Store, w: &World) {
         bump(&mut g.updated_at);
     })
     .await;
+    crud_cycle(store, w, fresh.idempotency_key, |k| {
+        k.status_code = Some(201);
+        k.response_encrypted = Some(vec![1; 40]);
+        bump(&mut k.updated_at);
+    })
+    .await;
     let head = AuditChainHead {
         chain_id: format!("{}/1", w.organization.id),
         ..fresh.audit_chain_head

@@ -2,6 +2,7 @@ DROP TABLE audit_checkpoints;
 DROP TABLE audit_chain_heads;
 DROP INDEX audit_logs_chain_id_chain_seq_key;
 ALTER TABLE audit_logs DROP COLUMN entry_mac, DROP COLUMN chain_seq, DROP COLUMN chain_id;
+DROP TABLE idempotency_keys;
 DROP TABLE break_glass_grants;
 DROP TABLE care_assignments;
 DROP TABLE login_attempts;

@@ -35,6 +35,8 @@ CREATE TABLE sessions (
     revoked_at timestamptz,
     ip_address TEXT,
     user_agent TEXT,
+    -- The TOTP time step an admin logged in with: a code is never accepted twice (RFC 6238 §5.2).
+    totp_step bigint,
     created_at timestamptz NOT NULL,
     updated_at timestamptz NOT NULL,
     deleted_at timestamptz,
@@ -125,6 +127,24 @@ CREATE TABLE break_glass_grants (
 );
 CREATE INDEX break_glass_grants_lookup_idx ON break_glass_grants (organization_id, provider_user_id, patient_id, expires_at);
 
+-- Idempotency-Key of creating requests: the first response is kept (sealed, it may hold personal
+-- data) and replayed for a retry with the same key and body; a different body is refused.
+CREATE TABLE idempotency_keys (
+    id uuid NOT NULL CONSTRAINT idempotency_keys_pkey PRIMARY KEY,
+    organization_id uuid CONSTRAINT idempotency_keys_organization_id_fkey REFERENCES organizations (id),
+    -- Who sent it (`user:<id>`, `apikey:<id>`): keys of different callers never collide.
+    actor_key TEXT NOT NULL,
+    idempotency_key TEXT NOT NULL CONSTRAINT idempotency_keys_idempotency_key_check CHECK (octet_length(idempotency_key) BETWEEN 1 AND 255),
+    request_hash bytea NOT NULL CONSTRAINT idempotency_keys_request_hash_check CHECK (octet_length(request_hash) = 32),
+    status_code bigint,
+    response_encrypted bytea,
+    created_at timestamptz NOT NULL,
+    updated_at timestamptz NOT NULL,
+    deleted_at timestamptz
+);
+CREATE UNIQUE INDEX idempotency_keys_actor_key_idempotency_key_key ON idempotency_keys (actor_key, idempotency_key)
+    WHERE deleted_at IS NULL;
+
 -- The audit chain: an organization's entries are spread over a few chains, so concurrent requests
 -- do not wait for one lock; each chain's head is the row an append locks.
 ALTER TABLE audit_logs ADD COLUMN chain_id TEXT, ADD COLUMN chain_seq bigint, ADD COLUMN entry_mac bytea;
@@ -196,4 +216,8 @@ CREATE POLICY audit_chain_heads_tenant_isolation ON audit_chain_heads
 ALTER TABLE audit_checkpoints ENABLE ROW LEVEL SECURITY;
 ALTER TABLE audit_checkpoints FORCE ROW LEVEL SECURITY;
 CREATE POLICY audit_checkpoints_tenant_isolation ON audit_checkpoints
+    USING (austa_tenant_visible(organization_id)) WITH CHECK (austa_tenant_visible(organization_id));
+ALTER TABLE idempotency_keys ENABLE ROW LEVEL SECURITY;
+ALTER TABLE idempotency_keys FORCE ROW LEVEL SECURITY;
+CREATE POLICY idempotency_keys_tenant_isolation ON idempotency_keys
     USING (austa_tenant_visible(organization_id)) WITH CHECK (austa_tenant_visible(organization_id));

@@ -4,6 +4,7 @@ DROP INDEX audit_logs_chain_id_chain_seq_key;
 ALTER TABLE audit_logs DROP COLUMN entry_mac;
 ALTER TABLE audit_logs DROP COLUMN chain_seq;
 ALTER TABLE audit_logs DROP COLUMN chain_id;
+DROP TABLE idempotency_keys;
 DROP TABLE break_glass_grants;
 DROP TABLE care_assignments;
 DROP TABLE login_attempts;

@@ -35,6 +35,8 @@ CREATE TABLE sessions (
     revoked_at TEXT,
     ip_address TEXT,
     user_agent TEXT,
+    -- The TOTP time step an admin logged in with: a code is never accepted twice (RFC 6238 §5.2).
+    totp_step INTEGER,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
     deleted_at TEXT,
@@ -124,6 +126,24 @@ CREATE TABLE break_glass_grants (
     CONSTRAINT break_glass_grants_provider_user_id_fkey FOREIGN KEY (organization_id, provider_user_id) REFERENCES users (organization_id, id)
 ) STRICT;
 CREATE INDEX break_glass_grants_lookup_idx ON break_glass_grants (organization_id, provider_user_id, patient_id, expires_at);
+
+-- Idempotency-Key of creating requests: the first response is kept (sealed, it may hold personal
+-- data) and replayed for a retry with the same key and body; a different body is refused.
+CREATE TABLE idempotency_keys (
+    id TEXT NOT NULL CONSTRAINT idempotency_keys_pkey PRIMARY KEY,
+    organization_id TEXT CONSTRAINT idempotency_keys_organization_id_fkey REFERENCES organizations (id),
+    -- Who sent it (`user:<id>`, `apikey:<id>`): keys of different callers never collide.
+    actor_key TEXT NOT NULL,
+    idempotency_key TEXT NOT NULL CONSTRAINT idempotency_keys_idempotency_key_check CHECK (length(idempotency_key) BETWEEN 1 AND 255),
+    request_hash BLOB NOT NULL CONSTRAINT idempotency_keys_request_hash_check CHECK (length(request_hash) = 32),
+    status_code INTEGER,
+    response_encrypted BLOB,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    deleted_at TEXT
+) STRICT;
+CREATE UNIQUE INDEX idempotency_keys_actor_key_idempotency_key_key ON idempotency_keys (actor_key, idempotency_key)
+    WHERE deleted_at IS NULL;
 
 -- The audit chain: an organization's entries are spread over a few chains, so concurrent requests
 -- do not wait for one lock; each chain's head is the row an append locks.

@@ -493,7 +493,7 @@ mod tests {
         let q = ListQuery::first(10).filter("role", Value::Text("patient".into()));
         let s = list(Dialect::Postgres, User::TABLE, &scope, &q).unwrap();
         assert!(s.sql.contains("AND role = $1"));
-        assert!(s.sql.ends_with("ORDER BY id LIMIT 11"));
+        assert!(s.sql.ends_with("ORDER BY id ASC LIMIT 11"));
         let bad = ListQuery::first(10).filter("role; DROP TABLE users", Value::Null);
         assert!(matches!(
             list(Dialect::Postgres, User::TABLE, &scope, &bad),

@@ -163,6 +163,7 @@ id_columns!(
     LoginAttemptId,
     CareAssignmentId,
     BreakGlassGrantId,
+    IdempotencyKeyId,
     AuditChainHeadId,
     AuditCheckpointId,
 );

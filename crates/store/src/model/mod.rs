@@ -1,4 +1,4 @@
-//! The fifteen tables of the schema document and the security core's nine, one module per area. `docs/data-model.md` explains each
+//! The fifteen tables of the schema document and the security core's ten, one module per area. `docs/data-model.md` explains each
 //! table; columns ending in `_encrypted` hold ciphertext (envelope encryption), `_bidx` a blind index.
 
 mod audit;
@@ -21,7 +21,7 @@ pub use health::HealthData;
 pub use organizations::Organization;
 pub use people::{Provider, User};
 pub use security::{
-    ApiKey, AuditChainHead, AuditCheckpoint, BreakGlassGrant, CareAssignment, EncryptionKey, LoginAttempt,
+    ApiKey, AuditChainHead, AuditCheckpoint, BreakGlassGrant, CareAssignment, EncryptionKey, IdempotencyKey, LoginAttempt,
     OtpChallenge, Session,
 };
 pub use tasy::{TasyIntegration, TasySyncLog};
@@ -53,6 +53,7 @@ pub const ALL_TABLES: &[&TableDef] = &[
     LoginAttempt::TABLE,
     CareAssignment::TABLE,
     BreakGlassGrant::TABLE,
+    IdempotencyKey::TABLE,
     AuditChainHead::TABLE,
     AuditCheckpoint::TABLE,
 ];
@@ -82,6 +83,7 @@ pub fn primary_key_name(table: &str) -> &'static str {
         "login_attempts" => "login_attempts_pkey",
         "care_assignments" => "care_assignments_pkey",
         "break_glass_grants" => "break_glass_grants_pkey",
+        "idempotency_keys" => "idempotency_keys_pkey",
         "audit_chain_heads" => "audit_chain_heads_pkey",
         "audit_checkpoints" => "audit_checkpoints_pkey",
         _ => "pkey",
@@ -95,7 +97,7 @@ mod tests {
 
     #[test]
     fn every_table_has_an_id_first_and_a_tenant() {
-        assert_eq!(ALL_TABLES.len(), 24);
+        assert_eq!(ALL_TABLES.len(), 25);
         for t in ALL_TABLES {
             assert_eq!(t.columns[0].name, "id", "{}", t.name);
             assert!(t.has_column(t.tenant_column()), "{}", t.name);

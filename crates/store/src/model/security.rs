@@ -45,6 +45,8 @@ crate::entity! {
             revoked_at: Option<OffsetDateTime>,
             ip_address: Option<String>,
             user_agent: Option<String>,
+            /// The TOTP step an admin logged in with (a code is accepted once).
+            totp_step: Option<i64>,
             created_at: OffsetDateTime,
             updated_at: OffsetDateTime,
             deleted_at: Option<OffsetDateTime>,
@@ -192,6 +194,28 @@ crate::entity! {
             head_mac: Vec<u8>,
             signature: Vec<u8>,
             signed_at: OffsetDateTime,
+        }
+    }
+}
+
+crate::entity! {
+    /// The first response to a creating request with an `Idempotency-Key`, replayed for retries.
+    IdempotencyKey in "idempotency_keys" {
+        id: IdempotencyKeyId,
+        tenancy: OrganizationColumn,
+        mutability: Mutable,
+        unique: ["idempotency_keys_actor_key_idempotency_key_key" => ["actor_key", "idempotency_key"]],
+        fields: {
+            organization_id: Option<OrganizationId>,
+            actor_key: String,
+            idempotency_key: String,
+            request_hash: Vec<u8>,
+            /// Empty while the first request is still running.
+            status_code: Option<i64>,
+            response_encrypted: Option<Vec<u8>>,
+            created_at: OffsetDateTime,
+            updated_at: OffsetDateTime,
+            deleted_at: Option<OffsetDateTime>,
         }
     }
 }
