@@ -64,7 +64,8 @@ impl DataKey {
         Ok(Self::from_material(version, SecretKey::generate()?))
     }
 
-    fn from_material(version: u32, material: SecretKey) -> Self {
+    /// A data key from given material (a key derived from the master key for a platform purpose).
+    pub fn from_material(version: u32, material: SecretKey) -> Self {
         Self {
             version,
             field_key: material.derive(&[b"field-encryption/v1"]),
@@ -210,6 +211,16 @@ impl KeyRing {
             primary,
             keys,
         })
+    }
+
+    /// A ring of one key, primary.
+    pub fn single(organization: Uuid, key: DataKey) -> Self {
+        let primary = key.version;
+        Self {
+            organization,
+            primary,
+            keys: BTreeMap::from([(primary, key)]),
+        }
     }
 
     pub fn organization(&self) -> Uuid {

@@ -46,7 +46,7 @@ impl SecretKey {
 
     /// HMAC-SHA256 keyed with these 32 bytes. HMAC zero-pads keys shorter than its 64-byte block, so
     /// padding here is the same function, without a fallible constructor.
-    pub(crate) fn hmac(&self) -> Hmac<Sha256> {
+    pub fn hmac(&self) -> Hmac<Sha256> {
         let mut block = [0u8; 64];
         block[..KEY_LEN].copy_from_slice(&self.0);
         let mac = <Hmac<Sha256> as KeyInit>::new(&block.into());
@@ -78,6 +78,7 @@ const KEK: &[u8] = b"key-encryption-key/v1";
 const AUDIT_MAC: &[u8] = b"audit-mac/v1";
 const AUDIT_SIGNING: &[u8] = b"audit-checkpoint-signing/v1";
 const ONE_TIME_CODE: &[u8] = b"one-time-code/v1";
+const PLATFORM_DATA: &[u8] = b"platform-data/v1";
 
 impl MasterKey {
     pub fn generate() -> Result<Self, CryptoError> {
@@ -122,6 +123,12 @@ impl MasterKey {
 
     pub fn one_time_code_key(&self) -> SecretKey {
         self.0.derive(&[ONE_TIME_CODE])
+    }
+
+    /// Encrypts short-lived platform data that belongs to no organization (stored idempotent
+    /// responses); it is not rotated with the organizations' keys.
+    pub fn platform_data_key(&self) -> SecretKey {
+        self.0.derive(&[PLATFORM_DATA])
     }
 }
 

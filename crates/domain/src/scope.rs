@@ -46,6 +46,15 @@ impl Principal {
     }
 
     /// The platform acting inside one organization (a worker handling that organization's job).
+    /// A platform-wide credential (an API key without organization): crosses organizations.
+    pub fn platform(subject: Subject) -> Self {
+        Self {
+            organization: None,
+            role: Role::System,
+            subject,
+        }
+    }
+
     pub fn system_for(organization: OrganizationId) -> Self {
         Self {
             organization: Some(organization),

@@ -1,10 +1,8 @@
 //! The HTTP application: routes, shared state, and serving with graceful shutdown.
 
 use std::future::Future;
-use std::sync::Arc;
 use std::time::Duration;
 
-use crate::context::Services;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -16,11 +14,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    pub services: Arc<Services>,
-}
+pub use crate::api::AppState;
 
 /// Requests larger than this are refused with 413 before a handler reads them.
 const BODY_LIMIT: usize = 3 * 1024 * 1024;
@@ -30,13 +24,21 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .nest("/api/v1", crate::api::routes())
+        .fallback(not_found)
         .with_state(state)
+        .layer(axum::middleware::from_fn(crate::api::security_headers))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
         .layer(TraceLayer::new_for_http())
+}
+
+/// Unknown paths are problems too.
+async fn not_found() -> crate::error::Error {
+    crate::error::Error::NotFound
 }
 
 /// The process is up.
@@ -82,9 +84,8 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }
 
 /// Completes on SIGTERM or SIGINT (Ctrl-C).

@@ -42,7 +42,9 @@ pub async fn start(config: &Config) -> anyhow::Result<Arc<Services>> {
         KeyOrigin::File(path) => tracing::info!(path = %path.display(), "master key loaded from file"),
         KeyOrigin::Environment => tracing::info!("master key loaded from AUSTA_MASTER_KEY"),
     }
-    assemble(store, &loaded.key, Clock::system()).await
+    let whatsapp = austa_whatsapp::CloudApi::new(&config.whatsapp_api_base)
+        .map_err(|e| anyhow::anyhow!("cannot prepare the WhatsApp client: {e}"))?;
+    assemble(store, &loaded.key, whatsapp, Clock::system()).await
 }
 
 /// The services over an open, migrated store: checks the master key against the stored data keys
@@ -50,10 +52,11 @@ pub async fn start(config: &Config) -> anyhow::Result<Arc<Services>> {
 pub async fn assemble(
     store: Arc<dyn Store>,
     master: &MasterKey,
+    whatsapp: austa_whatsapp::CloudApi,
     clock: Clock,
 ) -> anyhow::Result<Arc<Services>> {
     check_master_key(store.as_ref(), master).await?;
-    let services = Arc::new(Services::new(store, master, clock));
+    let services = Arc::new(Services::new(store, master, whatsapp, clock));
     ensure_platform_chains(&services).await?;
     Ok(services)
 }

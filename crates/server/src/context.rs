@@ -48,12 +48,24 @@ pub struct Services {
     pub one_time_code_key: SecretKey,
     /// HMAC key that pseudonymises login identifiers (e-mail) for rate limiting.
     pub login_subject_key: SecretKey,
+    /// Seals stored idempotent responses (kept 24 hours; they may hold personal data).
+    pub platform_data: austa_crypto::envelope::KeyRing,
+    /// Meta's Cloud API (`AUSTA_WHATSAPP_API_BASE`).
+    pub whatsapp: austa_whatsapp::CloudApi,
     pub clock: Clock,
 }
 
 impl Services {
-    pub fn new(store: Arc<dyn Store>, master: &MasterKey, clock: Clock) -> Self {
+    pub fn new(
+        store: Arc<dyn Store>,
+        master: &MasterKey,
+        whatsapp: austa_whatsapp::CloudApi,
+        clock: Clock,
+    ) -> Self {
+        let platform_key = austa_crypto::envelope::DataKey::from_material(1, master.platform_data_key());
         Self {
+            platform_data: austa_crypto::envelope::KeyRing::single(Uuid::nil(), platform_key),
+            whatsapp,
             store,
             keys: KeyRings::new(master),
             audit: AuditChains::new(master),
@@ -71,6 +83,8 @@ pub struct Actor {
     pub ip_address: Option<String>,
     pub user_agent: Option<String>,
     pub request_id: Option<String>,
+    /// The session the request authenticated with (none for API keys and internal work).
+    pub session: Option<austa_domain::ids::SessionId>,
 }
 
 impl Actor {
@@ -80,6 +94,7 @@ impl Actor {
             ip_address: None,
             user_agent: None,
             request_id: None,
+            session: None,
         }
     }
 

@@ -19,6 +19,9 @@ pub enum Error {
     /// No or bad credentials: 401.
     #[error("authentication required")]
     Unauthenticated,
+    /// The password was right, but an admin must also give a TOTP code: 401 `totp_required`.
+    #[error("a TOTP code is required")]
+    TotpRequired,
     /// Authenticated but not allowed: 403.
     #[error("not allowed")]
     Forbidden,

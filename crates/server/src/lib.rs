@@ -1,6 +1,7 @@
 //! The `austa` server: configuration, the command line, the HTTP application, the services behind it
 //! and its background workers.
 
+pub mod api;
 pub mod app;
 pub mod audit;
 pub mod bootstrap;

@@ -54,28 +54,44 @@ impl<'s> Work<'s> {
     }
 }
 
-/// Runs `f` in a unit of work: commits on success; on failure rolls back, and records a denial's audit
-/// entry in a transaction of its own (the failed work's transaction is gone by then).
-pub async fn transact<'s, T>(
-    services: &'s Services,
-    actor: &Actor,
-    mode: TxMode,
-    f: impl AsyncFnOnce(&mut Work<'s>) -> Result<T>,
-) -> Result<T> {
-    let mut work = Work::begin(services, actor, mode).await?;
-    match f(&mut work).await {
-        Ok(value) => {
-            work.commit().await?;
-            Ok(value)
-        }
-        Err(error) => {
-            let _ = work.rollback().await;
-            if let crate::error::Error::Denied { event, .. } = &error {
-                let mut denial = Work::begin(services, actor, TxMode::Write).await?;
-                denial.record((**event).clone());
-                denial.commit().await?;
+impl Work<'_> {
+    /// Ends the work with the outcome of what ran in it: commits on success; on failure rolls back, and
+    /// records a denial's audit entry in a transaction of its own (the failed work's is gone by then).
+    pub async fn finish<T>(self, outcome: Result<T>) -> Result<T> {
+        match outcome {
+            Ok(value) => {
+                self.commit().await?;
+                Ok(value)
             }
-            Err(error)
+            Err(error) => {
+                let services = self.services;
+                let actor = self.actor.clone();
+                let _ = self.rollback().await;
+                if let crate::error::Error::Denied { event, .. } = &error {
+                    let mut denial = Work::begin(services, &actor, TxMode::Write).await?;
+                    denial.record((**event).clone());
+                    denial.commit().await?;
+                }
+                Err(error)
+            }
         }
     }
+}
+
+/// Runs a body in a unit of work (see [`Work::finish`]): `transact!(services, &actor, mode, |work| body)`
+/// where `work: &mut Work` and `body` evaluates to a `Result`. A macro rather than a function taking
+/// an async closure, so the futures stay `Send` for axum.
+#[macro_export]
+macro_rules! transact {
+    ($services:expr, $actor:expr, $mode:expr, |$work:ident| $body:expr) => {
+        async {
+            let mut owned = $crate::work::Work::begin($services, $actor, $mode).await?;
+            let outcome = {
+                let $work = &mut owned;
+                async move { $body }.await
+            };
+            owned.finish(outcome).await
+        }
+        .await
+    };
 }

@@ -34,6 +34,12 @@ fn austa(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// An HTTP client; reqwest's TLS needs a crypto provider installed (the workspace uses *ring*).
+fn http() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
+
 fn json(out: &Output) -> serde_json::Value {
     assert!(
         out.status.success(),
@@ -93,7 +99,7 @@ impl Server {
     async fn wait_healthy(&mut self) {
         let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
-            if let Ok(r) = reqwest::get(format!("{}/healthz", self.base)).await
+            if let Ok(r) = http().get(format!("{}/healthz", self.base)).send().await
                 && r.status() == 200
             {
                 return;
@@ -132,13 +138,17 @@ impl Drop for Server {
 async fn serves_health_and_readiness_then_stops_on_sigterm(dir: &Path, env: &[(&str, &str)], backend: &str) {
     let mut server = Server::start(dir, env);
     server.wait_healthy().await;
-    let ready = reqwest::get(format!("{}/readyz", server.base)).await.unwrap();
+    let ready = http()
+        .get(format!("{}/readyz", server.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ready.status(), 200);
     let body: serde_json::Value = ready.json().await.unwrap();
     assert_eq!(body["status"], "ready");
     assert_eq!(body["database"], backend);
     assert!(body["schemaVersion"].as_i64().unwrap() >= 7);
-    let missing = reqwest::get(format!("{}/nope", server.base)).await.unwrap();
+    let missing = http().get(format!("{}/nope", server.base)).send().await.unwrap();
     assert_eq!(missing.status(), 404);
     assert!(server.terminate().success(), "graceful shutdown exits 0");
 }
@@ -185,7 +195,11 @@ async fn readiness_fails_while_the_schema_is_behind() {
     server.wait_healthy().await;
     // Another process undoes a migration under the running server.
     json(&austa(&dir.0, &[], &["migrate", "down", "--to", "6"]));
-    let ready = reqwest::get(format!("{}/readyz", server.base)).await.unwrap();
+    let ready = http()
+        .get(format!("{}/readyz", server.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ready.status(), 503);
     let body: serde_json::Value = ready.json().await.unwrap();
     assert_eq!(body["reason"], "schema not current");

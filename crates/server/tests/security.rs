@@ -17,7 +17,7 @@ use austa_server::context::{Actor, Clock, Services};
 use austa_server::error::Error;
 use austa_server::keys::rotation::{self, Step};
 use austa_server::service::{health_data, patients};
-use austa_server::work::transact;
+use austa_server::transact;
 use austa_server::{bootstrap, seed};
 use austa_store::model::*;
 use austa_store::{Entity, ListQuery, Store, TxMode};
@@ -44,6 +44,11 @@ fn clock(offset: Arc<AtomicI64>) -> Clock {
     })
 }
 
+/// Nothing in these tests sends messages: a Graph API address where nothing listens.
+fn whatsapp() -> austa_whatsapp::CloudApi {
+    austa_whatsapp::CloudApi::new("http://127.0.0.1:9/v23.0").unwrap()
+}
+
 async fn sqlite() -> Env {
     let dir = std::env::temp_dir().join(format!("austa-sec-{}", uuid::Uuid::now_v7().simple()));
     let path = dir.join("austa.db");
@@ -61,7 +66,7 @@ async fn finish(store: Arc<dyn Store>, backend: Backend) -> Env {
     store.migrate_up(None).await.unwrap();
     let master = MasterKey::generate().unwrap();
     let offset = Arc::new(AtomicI64::new(0));
-    let services = bootstrap::assemble(store, &master, clock(offset.clone()))
+    let services = bootstrap::assemble(store, &master, whatsapp(), clock(offset.clone()))
         .await
         .unwrap();
     Env {
@@ -78,6 +83,7 @@ impl Env {
         bootstrap::assemble(
             self.services.store.clone(),
             &self.master,
+            whatsapp(),
             clock(self.offset.clone()),
         )
         .await
@@ -215,7 +221,7 @@ async fn nothing_sensitive_is_stored_in_plain_text(env: Env) {
     let s = env.services.clone();
     let org = seed::demo(&s).await.unwrap().organization_id;
     let actor = Actor::system_for(org);
-    let patient = transact(&s, &actor, TxMode::Write, async |work| {
+    let patient = transact!(&s, &actor, TxMode::Write, |work| {
         let input: patients::NewPatient = serde_json::from_value(json!({
             "name": "Paciente Sigilo", "cpf": CPF, "phone": "(11) 97777-1234",
             "emergencyContact": {"name": CONTACT_NAME, "phone": CONTACT_PHONE, "relationship": "irmã"}
@@ -229,13 +235,11 @@ async fn nothing_sensitive_is_stored_in_plain_text(env: Env) {
         health_data::create(work, p.id, record).await?;
         Ok(p)
     })
-    .await
     .unwrap();
     // Reading back works (the data is there, only encrypted).
-    let found = transact(&s, &actor, TxMode::Write, async |work| {
+    let found = transact!(&s, &actor, TxMode::Write, |work| {
         patients::find_by_cpf(work, org, CPF).await
     })
-    .await
     .unwrap()
     .unwrap();
     assert_eq!(found.id, patient.id);
@@ -428,25 +432,22 @@ async fn rotation_interrupted_half_way_resumes_and_retires_the_old_key(env: Env)
 
     // Meanwhile everything stays readable and writable, old and new.
     let old = patients_before[0].clone();
-    let read = transact(&s, &actor, TxMode::Write, async |work| {
+    let read = transact!(&s, &actor, TxMode::Write, |work| {
         patients::get(work, old.id).await
     })
-    .await
     .unwrap();
     assert!(read.cpf_masked.is_some() && read.emergency_contact.is_some());
-    let fresh = transact(&s, &actor, TxMode::Write, async |work| {
+    let fresh = transact!(&s, &actor, TxMode::Write, |work| {
         let input: patients::NewPatient = serde_json::from_value(
             json!({"name": "Nova Paciente", "cpf": "111.444.777-35", "phone": "(21) 98888-0000"}),
         )
         .unwrap();
         patients::create(work, org, input).await
     })
-    .await
     .unwrap();
-    let stored = transact(&s, &actor, TxMode::Read, async |work| {
+    let stored = transact!(&s, &actor, TxMode::Read, |work| {
         Ok(work.tx().get::<User>(fresh.id).await?)
     })
-    .await
     .unwrap();
     assert_eq!(
         key_version(stored.cpf_encrypted.as_ref().unwrap()).unwrap(),
@@ -498,10 +499,9 @@ async fn rotation_interrupted_half_way_resumes_and_retires_the_old_key(env: Env)
     assert!(v1.wrapped_key.is_none());
 
     let after = env.restart().await;
-    let found = transact(&after, &actor, TxMode::Write, async |work| {
+    let found = transact!(&after, &actor, TxMode::Write, |work| {
         patients::find_by_cpf(work, org, &cpf_of_old).await
     })
-    .await
     .unwrap()
     .expect("found through the rebuilt blind index");
     assert_eq!(found.id, old.id);
@@ -526,10 +526,9 @@ async fn denials_are_audited_and_hide_other_organizations(env: Env) {
         .find(|h| h.sensitivity_level == SensitivityLevel::Confidential)
         .unwrap();
     let nurse_actor = Actor::new(Principal::member(org, Role::Provider, Subject::User(nurse.id)));
-    let denied = transact(&s, &nurse_actor, TxMode::Write, async |work| {
+    let denied = transact!(&s, &nurse_actor, TxMode::Write, |work| {
         health_data::get(work, confidential.user_id, confidential.id).await
-    })
-    .await;
+    });
     assert!(
         matches!(denied, Err(Error::Denied { hidden: false, .. })),
         "{denied:?}"
@@ -538,10 +537,9 @@ async fn denials_are_audited_and_hide_other_organizations(env: Env) {
     // Another organization's provider does not learn the record exists.
     let other = <austa_domain::ids::OrganizationId as austa_domain::EntityId>::generate();
     let stranger = Actor::new(Principal::member(other, Role::Provider, Subject::User(nurse.id)));
-    let hidden = transact(&s, &stranger, TxMode::Write, async |work| {
+    let hidden = transact!(&s, &stranger, TxMode::Write, |work| {
         patients::get(work, confidential.user_id).await
-    })
-    .await;
+    });
     assert!(matches!(hidden, Err(Error::NotFound)), "{hidden:?}");
 
     let denials: Vec<AuditLog> = all::<AuditLog>(&s)

@@ -32,7 +32,10 @@ impl SendError {
     pub fn is_transient(&self) -> bool {
         match self {
             SendError::Unavailable(_) => true,
-            SendError::Refused { code, .. } => matches!(code, 1 | 2 | 4 | 80007 | 130429 | 131000 | 131016 | 131056 | 133004),
+            SendError::Refused { code, .. } => matches!(
+                code,
+                1 | 2 | 4 | 80007 | 130429 | 131000 | 131016 | 131056 | 133004
+            ),
         }
     }
 }
@@ -45,7 +48,9 @@ pub struct CloudApi {
 
 impl std::fmt::Debug for CloudApi {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CloudApi").field("base", &self.base).finish_non_exhaustive()
+        f.debug_struct("CloudApi")
+            .field("base", &self.base)
+            .finish_non_exhaustive()
     }
 }
 
@@ -97,7 +102,13 @@ impl CloudApi {
     }
 
     /// A text message (only inside the 24-hour customer-service window).
-    pub async fn send_text(&self, phone_number_id: &str, token: &SecretString, to: &str, body: &str) -> Result<Sent, SendError> {
+    pub async fn send_text(
+        &self,
+        phone_number_id: &str,
+        token: &SecretString,
+        to: &str,
+        body: &str,
+    ) -> Result<Sent, SendError> {
         let payload = json!({
             "messaging_product": "whatsapp",
             "recipient_type": "individual",
@@ -136,7 +147,12 @@ impl CloudApi {
         self.send(phone_number_id, token, &payload).await
     }
 
-    async fn send(&self, phone_number_id: &str, token: &SecretString, payload: &Value) -> Result<Sent, SendError> {
+    async fn send(
+        &self,
+        phone_number_id: &str,
+        token: &SecretString,
+        payload: &Value,
+    ) -> Result<Sent, SendError> {
         if phone_number_id.is_empty() || !phone_number_id.bytes().all(|b| b.is_ascii_digit()) {
             return Err(SendError::Refused {
                 code: 100,
@@ -153,7 +169,10 @@ impl CloudApi {
             .await
             .map_err(|e| SendError::Unavailable(without_url(&e)))?;
         let status = response.status();
-        let bytes = response.bytes().await.map_err(|e| SendError::Unavailable(without_url(&e)))?;
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| SendError::Unavailable(without_url(&e)))?;
         if status.is_success() {
             let body: SuccessBody = serde_json::from_slice(&bytes)
                 .map_err(|_| SendError::Unavailable("malformed success response".into()))?;
@@ -173,14 +192,20 @@ impl CloudApi {
                 // Meta's message names the problem, never the recipient or the text sent.
                 title: e.error.message.chars().take(200).collect(),
             }),
-            Err(_) => Err(SendError::Unavailable(format!("HTTP {status} without an error body"))),
+            Err(_) => Err(SendError::Unavailable(format!(
+                "HTTP {status} without an error body"
+            ))),
         }
     }
 }
 
 /// Meta reads a number without `+` as local to the business number's country.
 fn plus(to: &str) -> String {
-    if to.starts_with('+') { to.to_owned() } else { format!("+{to}") }
+    if to.starts_with('+') {
+        to.to_owned()
+    } else {
+        format!("+{to}")
+    }
 }
 
 /// reqwest errors print the URL; ours holds no secret, but keep messages short and stable.
@@ -200,8 +225,20 @@ mod tests {
 
     #[test]
     fn transient_codes() {
-        assert!(SendError::Refused { code: 130429, title: String::new() }.is_transient());
-        assert!(!SendError::Refused { code: 131047, title: String::new() }.is_transient());
+        assert!(
+            SendError::Refused {
+                code: 130429,
+                title: String::new()
+            }
+            .is_transient()
+        );
+        assert!(
+            !SendError::Refused {
+                code: 131047,
+                title: String::new()
+            }
+            .is_transient()
+        );
         assert!(SendError::Unavailable("x".into()).is_transient());
     }
 }

@@ -45,7 +45,12 @@ async fn text_is_sent_with_bearer_and_plus() {
     let (base, seen) = graph((StatusCode::OK, ok)).await;
     let api = CloudApi::new(&base).unwrap();
     let sent = api
-        .send_text("106540352242922", &SecretString::from("tok"), "5511987654321", "Seu código: 123456")
+        .send_text(
+            "106540352242922",
+            &SecretString::from("tok"),
+            "5511987654321",
+            "Seu código: 123456",
+        )
         .await
         .unwrap();
     assert_eq!(sent.message_id, "wamid.HBgNNTUx");
@@ -66,7 +71,14 @@ async fn meta_errors_keep_their_code() {
     let (base, _) = graph((StatusCode::BAD_REQUEST, error)).await;
     let err = CloudApi::new(&base)
         .unwrap()
-        .send_code_template("1", &SecretString::from("t"), "+5511987654321", "codigo_acesso", "pt_BR", "123456")
+        .send_code_template(
+            "1",
+            &SecretString::from("t"),
+            "+5511987654321",
+            "codigo_acesso",
+            "pt_BR",
+            "123456",
+        )
         .await
         .unwrap_err();
     assert!(matches!(&err, SendError::Refused { code: 130429, .. }), "{err:?}");
@@ -75,11 +87,23 @@ async fn meta_errors_keep_their_code() {
 
 #[tokio::test]
 async fn unreachable_or_garbage_is_unavailable() {
-    let err = CloudApi::new("http://127.0.0.1:9").unwrap().send_text("1", &SecretString::from("t"), "+55", "x").await.unwrap_err();
+    let err = CloudApi::new("http://127.0.0.1:9")
+        .unwrap()
+        .send_text("1", &SecretString::from("t"), "+55", "x")
+        .await
+        .unwrap_err();
     assert!(matches!(err, SendError::Unavailable(_)));
     let (base, _) = graph((StatusCode::OK, json!({"unexpected": true}))).await;
-    let err = CloudApi::new(&base).unwrap().send_text("1", &SecretString::from("t"), "+55", "x").await.unwrap_err();
+    let err = CloudApi::new(&base)
+        .unwrap()
+        .send_text("1", &SecretString::from("t"), "+55", "x")
+        .await
+        .unwrap_err();
     assert!(matches!(err, SendError::Unavailable(_)));
-    let bad_id = CloudApi::new(&base).unwrap().send_text("../admin", &SecretString::from("t"), "+55", "x").await.unwrap_err();
+    let bad_id = CloudApi::new(&base)
+        .unwrap()
+        .send_text("../admin", &SecretString::from("t"), "+55", "x")
+        .await
+        .unwrap_err();
     assert!(matches!(bad_id, SendError::Refused { code: 100, .. }));
 }

@@ -22,7 +22,8 @@ use crate::audit::AuditEvent;
 use crate::context::{Actor, Services};
 use crate::error::{Error, Result};
 use crate::service::{health_data, organizations, patients, staff};
-use crate::work::{Work, transact};
+use crate::transact;
+use crate::work::Work;
 
 pub const DEMO_NAME: &str = "Austa Care Demonstração";
 pub const DEMO_CNPJ: &str = "11.222.333/0001-81";
@@ -56,8 +57,9 @@ pub async fn demo(services: &Services) -> Result<Outcome> {
     let org_id = OrganizationId::generate();
     let system = Actor::system_for(org_id).with_user_agent("austa-seed");
     let password = SecretString::from(Token::generate(TokenKind::Session)?.expose()[8..28].to_owned());
+    let password_ref = &password;
     // One transaction: an interrupted seed leaves nothing behind, so running it again starts afresh.
-    let totp = transact(services, &system, TxMode::Write, async |work| {
+    let totp = transact!(services, &system, TxMode::Write, |work| {
         organizations::create_in(
             work,
             org_id,
@@ -73,7 +75,7 @@ pub async fn demo(services: &Services) -> Result<Outcome> {
             role,
             email,
             name,
-            password: &password,
+            password: password_ref,
         };
         let admin = staff::create_in(
             work,
@@ -154,8 +156,7 @@ pub async fn demo(services: &Services) -> Result<Outcome> {
         document(work, org_id, patient_ids[0], authorization, now).await?;
         tasy(work, org_id, now).await?;
         Ok(admin.totp_uri.as_ref().map(|u| u.expose_secret().to_owned()))
-    })
-    .await?;
+    })?;
     Ok(Outcome {
         organization_id: org_id,
         created: true,

@@ -2,6 +2,9 @@
 //! commands call these; the access policy decides before they run.
 
 pub mod api_keys;
+pub mod audit_logs;
+pub mod auth;
+pub mod break_glass;
 pub mod health_data;
 pub mod organizations;
 pub mod patients;

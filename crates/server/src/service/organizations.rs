@@ -13,7 +13,8 @@ use super::{invalid, required_text};
 use crate::audit::AuditEvent;
 use crate::context::{Actor, Services};
 use crate::error::{Error, Result};
-use crate::work::{Work, transact};
+use crate::transact;
+use crate::work::Work;
 
 pub struct NewOrganization<'a> {
     pub name: &'a str,
@@ -28,10 +29,9 @@ pub async fn create(services: &Services, actor: &Actor, input: NewOrganization<'
         principal: Principal::system_for(id),
         ..actor.clone()
     };
-    transact(services, &scoped, TxMode::Write, async |work| {
+    transact!(services, &scoped, TxMode::Write, |work| {
         create_in(work, id, input).await
     })
-    .await
 }
 
 /// [`create`] inside a unit of work whose scope is the new organization (or the platform).
@@ -90,4 +90,248 @@ pub async fn find_by_tax_id(services: &Services, tax_id: &Cnpj) -> Result<Option
         .await?;
     tx.rollback().await?;
     Ok(page.items.into_iter().next())
+}
+
+/// An organization as the API shows it. The WhatsApp access token is write-only: only whether one is
+/// set is shown.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrganizationView {
+    pub id: OrganizationId,
+    pub name: String,
+    pub tax_id: String,
+    pub hipaa_compliant: bool,
+    pub data_retention_years: i64,
+    pub is_active: bool,
+    pub timezone: String,
+    pub settings: serde_json::Value,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: time::OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: time::OffsetDateTime,
+}
+
+pub fn view(org: Organization) -> OrganizationView {
+    let mut settings = match org.settings {
+        serde_json::Value::Object(map) => map,
+        _ => serde_json::Map::new(),
+    };
+    let mut whatsapp = match settings.remove("whatsapp") {
+        Some(serde_json::Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    };
+    whatsapp.insert("phoneNumberId".into(), json!(org.whatsapp_phone_number_id));
+    whatsapp.insert(
+        "businessAccountId".into(),
+        json!(org.whatsapp_business_account_id),
+    );
+    whatsapp.insert(
+        "accessTokenSet".into(),
+        json!(org.whatsapp_access_token_encrypted.is_some()),
+    );
+    settings.insert("whatsapp".into(), serde_json::Value::Object(whatsapp));
+    OrganizationView {
+        id: org.id,
+        name: org.name,
+        tax_id: org.tax_id,
+        hipaa_compliant: org.hipaa_compliant,
+        data_retention_years: org.data_retention_years,
+        is_active: org.is_active,
+        timezone: org.timezone,
+        settings: serde_json::Value::Object(settings),
+        created_at: org.created_at,
+        updated_at: org.updated_at,
+    }
+}
+
+#[derive(Clone, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WhatsappSettings {
+    pub phone_number_id: Option<String>,
+    pub business_account_id: Option<String>,
+    /// Write-only.
+    pub access_token: Option<String>,
+    /// Name of an approved authentication template for login codes (else a text message is sent).
+    pub otp_template: Option<String>,
+    pub display_name: Option<String>,
+}
+
+#[derive(Clone, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SettingsChanges {
+    pub whatsapp: Option<WhatsappSettings>,
+}
+
+#[derive(Clone, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OrganizationChanges {
+    pub name: Option<String>,
+    pub data_retention_years: Option<i64>,
+    pub timezone: Option<String>,
+    pub hipaa_compliant: Option<bool>,
+    pub is_active: Option<bool>,
+    pub settings: Option<SettingsChanges>,
+}
+
+impl std::fmt::Debug for OrganizationChanges {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OrganizationChanges([redacted])")
+    }
+}
+
+const ACCESS_TOKEN_FIELD: austa_crypto::envelope::Field =
+    austa_crypto::envelope::Field::new("organizations", "whatsapp_access_token_encrypted");
+
+pub async fn get(work: &mut Work<'_>, id: OrganizationId) -> Result<OrganizationView> {
+    use austa_domain::access::{Action, Resource, Target};
+    crate::guard::authorize(
+        work,
+        Action::Read,
+        Resource::Organization,
+        Target::in_organization(id),
+        Some(id.as_uuid()),
+    )
+    .await?;
+    let org = work.tx().find::<Organization>(id).await?.ok_or(Error::NotFound)?;
+    Ok(view(org))
+}
+
+/// The platform sees every organization; anyone else sees their own.
+pub async fn list(work: &mut Work<'_>, query: ListQuery) -> Result<austa_store::Page<OrganizationView>> {
+    let page = work.tx().list::<Organization>(&query).await?;
+    Ok(austa_store::Page {
+        items: page.items.into_iter().map(view).collect(),
+        next: page.next,
+    })
+}
+
+pub async fn update(
+    work: &mut Work<'_>,
+    id: OrganizationId,
+    changes: OrganizationChanges,
+) -> Result<OrganizationView> {
+    use austa_domain::access::{Action, Resource, Target};
+    crate::guard::authorize(
+        work,
+        Action::Update,
+        Resource::Organization,
+        Target::in_organization(id),
+        Some(id.as_uuid()),
+    )
+    .await?;
+    let mut org = work.tx().find::<Organization>(id).await?.ok_or(Error::NotFound)?;
+    let mut fields: Vec<&str> = Vec::new();
+    if let Some(name) = &changes.name {
+        org.name = required_text("name", name, 200)?;
+        fields.push("name");
+    }
+    if let Some(years) = changes.data_retention_years {
+        // Lei 13.787/2018: patient records are kept at least 20 years.
+        if !(20..=100).contains(&years) {
+            return Err(Error::invalid(
+                "dataRetentionYears",
+                "out_of_range",
+                "must be between 20 and 100 (Lei 13.787/2018)",
+            ));
+        }
+        org.data_retention_years = years;
+        fields.push("dataRetentionYears");
+    }
+    if let Some(zone) = &changes.timezone {
+        org.timezone = super::patients::validate_timezone(zone)?;
+        fields.push("timezone");
+    }
+    if let Some(flag) = changes.hipaa_compliant {
+        org.hipaa_compliant = flag;
+        fields.push("hipaaCompliant");
+    }
+    if let Some(active) = changes.is_active {
+        if work.actor.role() != Role::System {
+            return Err(Error::invalid(
+                "isActive",
+                "not_allowed",
+                "only the platform activates or deactivates organizations",
+            ));
+        }
+        org.is_active = active;
+        fields.push("isActive");
+    }
+    if let Some(whatsapp) = changes.settings.and_then(|s| s.whatsapp) {
+        if let Some(number) = &whatsapp.phone_number_id {
+            if number.is_empty() || number.len() > 32 || !number.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(Error::invalid(
+                    "settings.whatsapp.phoneNumberId",
+                    "invalid_phone_number_id",
+                    "must be the digits of the Cloud API phone number id",
+                ));
+            }
+            org.whatsapp_phone_number_id = Some(number.clone());
+            fields.push("settings.whatsapp.phoneNumberId");
+        }
+        if let Some(account) = &whatsapp.business_account_id {
+            if account.is_empty() || account.len() > 32 || !account.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(Error::invalid(
+                    "settings.whatsapp.businessAccountId",
+                    "invalid_business_account_id",
+                    "must be digits",
+                ));
+            }
+            org.whatsapp_business_account_id = Some(account.clone());
+            fields.push("settings.whatsapp.businessAccountId");
+        }
+        if let Some(token) = &whatsapp.access_token {
+            let token = required_text("settings.whatsapp.accessToken", token, 1024)?;
+            let services = work.services;
+            org.whatsapp_access_token_encrypted = Some(
+                services
+                    .keys
+                    .encrypt(work.tx(), id, ACCESS_TOKEN_FIELD, id.as_uuid(), token.as_bytes())
+                    .await?,
+            );
+            fields.push("settings.whatsapp.accessToken");
+        }
+        let mut settings = match org.settings.clone() {
+            serde_json::Value::Object(map) => map,
+            _ => serde_json::Map::new(),
+        };
+        let mut stored = match settings.remove("whatsapp") {
+            Some(serde_json::Value::Object(map)) => map,
+            _ => serde_json::Map::new(),
+        };
+        if let Some(template) = &whatsapp.otp_template {
+            stored.insert(
+                "otpTemplate".into(),
+                json!(required_text("settings.whatsapp.otpTemplate", template, 512)?),
+            );
+            fields.push("settings.whatsapp.otpTemplate");
+        }
+        if let Some(display) = &whatsapp.display_name {
+            stored.insert(
+                "displayName".into(),
+                json!(required_text("settings.whatsapp.displayName", display, 200)?),
+            );
+            fields.push("settings.whatsapp.displayName");
+        }
+        settings.insert("whatsapp".into(), serde_json::Value::Object(stored));
+        org.settings = serde_json::Value::Object(settings);
+    }
+    org.updated_at = work.services.clock.now();
+    let updated = work.tx().update(&org).await.map_err(|e| match e {
+        StoreError::UniqueViolation { .. } => Error::conflict(
+            "phone_number_id_taken",
+            "another organization uses this WhatsApp number",
+        ),
+        other => other.into(),
+    })?;
+    work.record(
+        AuditEvent::new(AuditAction::SettingsChange, "organizations")
+            .entity(id.as_uuid())
+            .risk(if fields.iter().any(|f| f.contains("accessToken")) {
+                austa_domain::enums::RiskLevel::High
+            } else {
+                austa_domain::enums::RiskLevel::Medium
+            })
+            .detail("fields", fields),
+    );
+    Ok(view(updated))
 }

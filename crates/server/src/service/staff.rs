@@ -16,7 +16,8 @@ use crate::audit::AuditEvent;
 use crate::context::{Actor, Services};
 use crate::error::{Error, Result};
 use crate::guard::authorize;
-use crate::work::{Work, transact};
+use crate::transact;
+use crate::work::Work;
 
 pub const TOTP_FIELD: Field = Field::new("users", "totp_secret_encrypted");
 
@@ -55,10 +56,9 @@ pub fn normalize_email(email: &str) -> Result<String> {
 }
 
 pub async fn create(services: &Services, actor: &Actor, input: NewStaff<'_>) -> Result<CreatedStaff> {
-    transact(services, actor, TxMode::Write, async |work| {
+    transact!(services, actor, TxMode::Write, |work| {
         create_in(work, input).await
     })
-    .await
 }
 
 /// [`create`] inside a unit of work of the organization.

@@ -21,8 +21,8 @@ pub use health::HealthData;
 pub use organizations::Organization;
 pub use people::{Provider, User};
 pub use security::{
-    ApiKey, AuditChainHead, AuditCheckpoint, BreakGlassGrant, CareAssignment, EncryptionKey, IdempotencyKey, LoginAttempt,
-    OtpChallenge, Session,
+    ApiKey, AuditChainHead, AuditCheckpoint, BreakGlassGrant, CareAssignment, EncryptionKey, IdempotencyKey,
+    LoginAttempt, OtpChallenge, Session,
 };
 pub use tasy::{TasyIntegration, TasySyncLog};
 
