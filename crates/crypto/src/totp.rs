@@ -27,6 +27,12 @@ impl TotpSecret {
         Self(Zeroizing::new(bytes))
     }
 
+    /// The secret of an `otpauth://totp/…` URI (what an authenticator app scans).
+    pub fn from_uri(uri: &str) -> Result<Self, CryptoError> {
+        let totp = Totp::from_url(uri).map_err(|_| CryptoError::Totp)?;
+        Ok(Self(Zeroizing::new(totp.secret().as_bytes().to_vec())))
+    }
+
     pub fn as_bytes(&self) -> &[u8] {
         &self.0
     }
@@ -100,5 +106,6 @@ mod tests {
         let uri = secret.otpauth_uri("ana@clinica.example").unwrap();
         assert!(uri.starts_with("otpauth://totp/"), "{uri}");
         assert!(uri.contains("secret=") && uri.contains("issuer=Austa"), "{uri}");
+        assert_eq!(TotpSecret::from_uri(&uri).unwrap().as_bytes(), secret.as_bytes());
     }
 }

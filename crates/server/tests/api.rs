@@ -1,0 +1,752 @@
+//! The REST API over real HTTP, on both backends: the server runs in-process on a free port, and a
+//! stand-in of Meta's Graph API (speaking its real request and response format) receives the
+//! WhatsApp login codes.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::{Arc, Mutex};
+
+use austa_crypto::MasterKey;
+use austa_crypto::totp::TotpSecret;
+use austa_domain::enums::Role;
+use austa_domain::ids::OrganizationId;
+use austa_server::app::{self, AppState};
+use austa_server::bootstrap;
+use austa_server::context::{Actor, Clock, Services};
+use austa_server::service::{api_keys, organizations, staff};
+use austa_store::Store;
+use austa_store_postgres::PostgresStore;
+use austa_store_sqlite::SqliteStore;
+use reqwest::StatusCode;
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::{Value, json};
+
+type Outbox = Arc<Mutex<Vec<Value>>>;
+
+/// Meta's send endpoint: records each message and answers like the Cloud API.
+async fn graph() -> (String, Outbox) {
+    use axum::routing::post;
+    let outbox: Outbox = Arc::default();
+    let app = axum::Router::new()
+        .route(
+            "/v23.0/{phone_number_id}/messages",
+            post(|axum::extract::State(outbox): axum::extract::State<Outbox>, axum::Json(body): axum::Json<Value>| async move {
+                let to = body["to"].as_str().unwrap_or_default().trim_start_matches('+').to_owned();
+                outbox.lock().unwrap().push(body);
+                axum::Json(json!({"messaging_product": "whatsapp", "contacts": [{"input": to, "wa_id": to}],
+                                  "messages": [{"id": format!("wamid.TEST{}", uuid::Uuid::now_v7().simple())}]}))
+            }),
+        )
+        .with_state(outbox.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}/v23.0"), outbox)
+}
+
+struct Api {
+    base: String,
+    http: reqwest::Client,
+    services: Arc<Services>,
+    outbox: Outbox,
+}
+
+async fn start(store: Arc<dyn Store>) -> Api {
+    store.migrate_up(None).await.unwrap();
+    let (graph_base, outbox) = graph().await;
+    let whatsapp = austa_whatsapp::CloudApi::new(&graph_base).unwrap();
+    let services = bootstrap::assemble(store, &MasterKey::generate().unwrap(), whatsapp, Clock::system())
+        .await
+        .unwrap();
+    let router = app::router(AppState {
+        services: services.clone(),
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+        .unwrap()
+    });
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    Api {
+        base: format!("http://{addr}/api/v1"),
+        http: reqwest::Client::new(),
+        services,
+        outbox,
+    }
+}
+
+impl Api {
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value, reqwest::header::HeaderMap) {
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(t) = token {
+            request = request.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            request = request.json(&b);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.unwrap();
+        let value = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        (status, value, headers)
+    }
+
+    async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        let (s, v, _) = self.call(reqwest::Method::GET, path, Some(token), None).await;
+        (s, v)
+    }
+
+    async fn post(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
+        let (s, v, _) = self.call(reqwest::Method::POST, path, token, Some(body)).await;
+        (s, v)
+    }
+
+    async fn login(&self, email: &str, password: &str, totp: Option<String>) -> (StatusCode, Value) {
+        self.post(
+            "/auth/login",
+            None,
+            json!({"email": email, "password": password, "totp": totp}),
+        )
+        .await
+    }
+}
+
+struct Org {
+    id: OrganizationId,
+    admin_totp: TotpSecret,
+}
+
+const PASSWORD: &str = "senha longa e segura";
+
+async fn organization(s: &Services, name: &str, cnpj: &str, prefix: &str) -> Org {
+    let org = organizations::create(
+        s,
+        &Actor::platform(),
+        organizations::NewOrganization { name, tax_id: cnpj },
+    )
+    .await
+    .unwrap();
+    let actor = Actor::system_for(org.id);
+    let password = SecretString::from(PASSWORD);
+    let mut admin_totp = None;
+    for (role, who) in [
+        (Role::Admin, "admin"),
+        (Role::Provider, "medica"),
+        (Role::Provider, "enfermeiro"),
+    ] {
+        let created = staff::create(
+            s,
+            &actor,
+            staff::NewStaff {
+                organization: org.id,
+                role,
+                email: &format!("{who}@{prefix}.example"),
+                name: who,
+                password: &password,
+            },
+        )
+        .await
+        .unwrap();
+        if let Some(uri) = created.totp_uri {
+            admin_totp = Some(TotpSecret::from_uri(uri.expose_secret()).unwrap());
+        }
+    }
+    Org {
+        id: org.id,
+        admin_totp: admin_totp.unwrap(),
+    }
+}
+
+fn code_now(secret: &TotpSecret, offset_steps: i64) -> String {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp() + offset_steps * 30;
+    secret.code_at(now as u64).unwrap()
+}
+
+macro_rules! on_both_backends {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                let dir = std::env::temp_dir().join(format!("austa-api-{}", uuid::Uuid::now_v7().simple()));
+                let store = std::sync::Arc::new(
+                    super::SqliteStore::open(&dir.join("austa.db"))
+                        .await
+                        .unwrap(),
+                );
+                super::$name(super::start(store).await).await;
+            }
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(db) = austa_testkit::postgres().await {
+                    let store = std::sync::Arc::new(super::PostgresStore::connect(&db.url).await.unwrap());
+                    super::$name(super::start(store).await).await;
+                }
+            }
+        }
+    };
+}
+
+on_both_backends!(staff_login_totp_and_rate_limits);
+async fn staff_login_totp_and_rate_limits(api: Api) {
+    let org = organization(&api.services, "Clínica Login", "11.222.333/0001-81", "login").await;
+
+    let (status, body) = api.login("medica@login.example", PASSWORD, None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let token = body["token"].as_str().unwrap().to_owned();
+    assert!(token.starts_with("austa_s_") && token.len() >= 8 + 43);
+    let (status, me) = api.get("/me", &token).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(me["role"], "provider");
+    assert_eq!(me["organizationId"], org.id.to_string());
+
+    // Admins need TOTP; a code is accepted once.
+    let (status, problem) = api.login("ADMIN@login.example", PASSWORD, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(problem["code"], "totp_required");
+    let code = code_now(&org.admin_totp, 0);
+    let (status, body) = api
+        .login("admin@login.example", PASSWORD, Some(code.clone()))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, _) = api.login("admin@login.example", PASSWORD, Some(code)).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "a replayed TOTP code is refused"
+    );
+    let (status, _) = api
+        .login("admin@login.example", PASSWORD, Some("000000".into()))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    // Logout revokes the token.
+    let (status, _, _) = api
+        .call(reqwest::Method::POST, "/auth/logout", Some(&token), None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, problem) = api.get("/me", &token).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(problem["code"], "unauthenticated");
+
+    // Five failures lock the account: then even the right password gets 429, exactly as an
+    // address without an account does, so the lock tells nothing about who has an account.
+    for _ in 0..5 {
+        assert_eq!(
+            api.login("enfermeiro@login.example", "senha errada!!", None)
+                .await
+                .0,
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(
+            api.login("ninguem@login.example", "senha errada!!", None).await.0,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let (locked, locked_body) = api.login("enfermeiro@login.example", PASSWORD, None).await;
+    let (unknown, unknown_body) = api.login("ninguem@login.example", PASSWORD, None).await;
+    assert_eq!(locked, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(unknown, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(locked_body, unknown_body);
+    // Another account from the same address still works (per-address limit is higher).
+    assert_eq!(
+        api.login("medica@login.example", PASSWORD, None).await.0,
+        StatusCode::OK
+    );
+
+    // Tokens of the wrong shape, unknown tokens and missing headers are all 401 problems.
+    for bad in [
+        "",
+        "austa_s_nope",
+        "Basic abc",
+        &format!("austa_s_{}", "A".repeat(43)),
+    ] {
+        let (status, problem, headers) = api.call(reqwest::Method::GET, "/me", Some(bad), None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{bad}");
+        assert_eq!(problem["code"], "unauthenticated");
+        assert_eq!(headers["content-type"], "application/problem+json");
+    }
+}
+
+on_both_backends!(patients_health_data_and_the_access_matrix);
+async fn patients_health_data_and_the_access_matrix(api: Api) {
+    let org = organization(&api.services, "Clínica Registro", "11.444.777/0001-61", "reg").await;
+    let other = organization(&api.services, "Outra Clínica", "12.ABC.345/01DE-35", "outra").await;
+    let doctor = api.login("medica@reg.example", PASSWORD, None).await.1["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let nurse = api.login("enfermeiro@reg.example", PASSWORD, None).await.1["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let stranger = api.login("medica@outra.example", PASSWORD, None).await.1["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let admin = api
+        .login("admin@reg.example", PASSWORD, Some(code_now(&org.admin_totp, 0)))
+        .await
+        .1["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let _ = other.id;
+
+    // Validation names the field.
+    let (status, problem) = api
+        .post(
+            "/users",
+            Some(&doctor),
+            json!({"name": "Ana", "cpf": "529.982.247-24", "phone": "(11) 98765-4321"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem["field"], "cpf");
+    assert_eq!(problem["code"], "invalid_cpf_check_digits");
+    let (status, problem) = api
+        .post(
+            "/users",
+            Some(&doctor),
+            json!({"name": "Ana", "cpf": "111.111.111-11", "phone": "(11) 98765-4321"}),
+        )
+        .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("invalid_cpf_repeated_digits")
+        )
+    );
+    let (status, problem) = api
+        .post("/users", Some(&doctor), json!({"name": "Ana", "phone": "123"}))
+        .await;
+    assert_eq!(
+        (status, problem["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("phone"))
+    );
+    let (status, _) = api
+        .post(
+            "/users",
+            Some(&doctor),
+            json!({"name": "Ana", "phone": "(11) 98765-4321", "unknown": 1}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Create with an Idempotency-Key: a retry replays, another body is refused.
+    let patient_body = json!({"name": "Ana Souza", "cpf": "529.982.247-25", "phone": "+55 11 98765-4321",
+        "emergencyContact": {"name": "José Souza", "phone": "(11) 3456-7890", "relationship": "pai"}});
+    let send = |body: Value| {
+        api.http
+            .post(format!("{}/users", api.base))
+            .bearer_auth(&doctor)
+            .header("Idempotency-Key", "cria-ana-1")
+            .json(&body)
+            .send()
+    };
+    let first = send(patient_body.clone()).await.unwrap();
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let created: Value = first.json().await.unwrap();
+    let retry = send(patient_body.clone()).await.unwrap();
+    assert_eq!(retry.status(), StatusCode::CREATED);
+    assert_eq!(retry.headers()["idempotent-replayed"], "true");
+    assert_eq!(retry.json::<Value>().await.unwrap(), created);
+    let reused = send(json!({"name": "Outra", "phone": "(11) 91111-2222"}))
+        .await
+        .unwrap();
+    assert_eq!(reused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let patient_id = created["id"].as_str().unwrap().to_owned();
+    assert_eq!(created["phone"], "+5511987654321");
+    assert_eq!(created["cpfMasked"], "***.***.*47-25");
+    assert_eq!(created["emergencyContact"]["phone"], "+551134567890");
+    assert!(created.get("cpf").is_none(), "the full CPF is never returned");
+
+    let (status, problem) = api
+        .post(
+            "/users",
+            Some(&doctor),
+            json!({"name": "Dup", "cpf": "52998224725", "phone": "(21) 99999-0000"}),
+        )
+        .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (StatusCode::CONFLICT, Some("cpf_taken"))
+    );
+    let (status, found) = api.get("/users?cpf=529.982.247-25", &doctor).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(found["items"][0]["id"], patient_id.as_str());
+    assert_eq!(
+        api.get("/users?cpf=111.444.777-35", &doctor).await.1["items"],
+        json!([])
+    );
+
+    // Another organization cannot see the patient exist.
+    let (status, problem) = api.get(&format!("/users/{patient_id}"), &stranger).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
+    assert_eq!(
+        api.get("/users?cpf=529.982.247-25", &stranger).await.1["items"],
+        json!([])
+    );
+
+    // Health data: plausible values only.
+    let path = format!("/users/{patient_id}/health-data");
+    let (status, problem) = api.post(&path, Some(&doctor), json!({"type": "VITAL_SIGN", "data": {"kind": "blood_pressure", "systolic": 1300, "diastolic": 80}})).await;
+    assert_eq!(
+        (status, problem["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("data.systolic"))
+    );
+    let (status, bp) = api.post(&path, Some(&doctor), json!({"type": "VITAL_SIGN", "data": {"kind": "blood_pressure", "systolic": 130, "diastolic": 80}})).await;
+    assert_eq!(status, StatusCode::CREATED, "{bp}");
+    assert_eq!(bp["data"]["unit"], "mmHg");
+    let (status, secret) = api
+        .post(&path, Some(&doctor), json!({"type": "CONDITION", "data": {"cid10": "F32.1", "name": "Episódio depressivo"}, "sensitivityLevel": "CONFIDENTIAL"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{secret}");
+    let secret_path = format!("{path}/{}", secret["id"].as_str().unwrap());
+
+    // CONFIDENTIAL: the nurse is not in the care team: 403, left out of lists, and audited.
+    let (status, _) = api.get(&secret_path, &nurse).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, listed) = api.get(&path, &nurse).await;
+    assert_eq!(
+        listed["items"].as_array().unwrap().len(),
+        1,
+        "only the blood pressure"
+    );
+    // Break-glass opens it, flagged for review.
+    let (status, problem) = api
+        .post(
+            &format!("/users/{patient_id}/break-glass"),
+            Some(&nurse),
+            json!({"reason": "curto"}),
+        )
+        .await;
+    assert_eq!(
+        (status, problem["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("reason"))
+    );
+    let (status, grant) = api
+        .post(
+            &format!("/users/{patient_id}/break-glass"),
+            Some(&nurse),
+            json!({"reason": "Paciente inconsciente no pronto-socorro", "durationMinutes": 30}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{grant}");
+    assert_eq!(grant["requiresReview"], true);
+    let (status, read) = api.get(&secret_path, &nurse).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(read["data"]["cid10"], "F32.1");
+    // Admins read it without break-glass; the stranger gets 404.
+    assert_eq!(api.get(&secret_path, &admin).await.0, StatusCode::OK);
+    assert_eq!(api.get(&secret_path, &stranger).await.0, StatusCode::NOT_FOUND);
+
+    // The audit trail: the denial, the break-glass and the read under it await review.
+    let (status, review) = api.get("/audit-logs?requiresReview=true", &admin).await;
+    assert_eq!(status, StatusCode::OK);
+    let actions: Vec<&str> = review["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert!(
+        actions.contains(&"BREAK_GLASS") && actions.contains(&"READ"),
+        "{actions:?}"
+    );
+    let (_, denied) = api.get("/audit-logs?action=ACCESS_DENIED", &admin).await;
+    assert!(!denied["items"].as_array().unwrap().is_empty());
+    let break_glass = review["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "BREAK_GLASS")
+        .unwrap();
+    assert_eq!(break_glass["riskLevel"], "CRITICAL");
+    // Providers see only their own actions; nobody's trail holds the reason or the diagnosis.
+    let (_, mine) = api.get("/audit-logs", &nurse).await;
+    let nurse_id = api.get("/me", &nurse).await.1["id"].clone();
+    assert!(
+        mine["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["actorId"] == nurse_id)
+    );
+    let all = api.get("/audit-logs?limit=500", &admin).await.1.to_string();
+    for phi in [
+        "inconsciente",
+        "F32.1",
+        "529.982.247-25",
+        "52998224725",
+        "José Souza",
+    ] {
+        assert!(!all.contains(phi), "the audit log holds personal data");
+    }
+
+    // Organization settings: the access token is write-only.
+    let (status, updated, _) = api
+        .call(
+            reqwest::Method::PATCH,
+            &format!("/organizations/{}", org.id),
+            Some(&admin),
+            Some(json!({"settings": {"whatsapp": {"phoneNumberId": "106540352242922", "accessToken": "EAAG-token-secreto"}}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{updated}");
+    assert_eq!(
+        updated["settings"]["whatsapp"]["phoneNumberId"],
+        "106540352242922"
+    );
+    assert_eq!(updated["settings"]["whatsapp"]["accessTokenSet"], true);
+    assert!(!updated.to_string().contains("EAAG"));
+    let (status, _, _) = api
+        .call(
+            reqwest::Method::PATCH,
+            &format!("/organizations/{}", org.id),
+            Some(&doctor),
+            Some(json!({"name": "X"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // Patients log in with a code sent to their WhatsApp.
+    let (status, answer) = api
+        .post(
+            "/auth/otp/request",
+            None,
+            json!({"organizationId": org.id, "phone": "(11) 98765-4321"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let (status, same) = api
+        .post(
+            "/auth/otp/request",
+            None,
+            json!({"organizationId": org.id, "phone": "(11) 90000-0000"}),
+        )
+        .await;
+    assert_eq!(
+        (status, &same),
+        (StatusCode::ACCEPTED, &answer),
+        "the same answer for an unknown phone"
+    );
+    let code = {
+        let mut found = None;
+        for _ in 0..50 {
+            if let Some(message) = api.outbox.lock().unwrap().last().cloned() {
+                found = Some(message);
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        let message = found.expect("a WhatsApp message was sent");
+        assert_eq!(
+            api.outbox.lock().unwrap().len(),
+            1,
+            "nothing is sent to an unknown phone"
+        );
+        assert_eq!(message["to"], "+5511987654321");
+        let text = message["text"]["body"].as_str().unwrap();
+        text.split_whitespace()
+            .find(|w| w.len() == 7 && w.ends_with('.'))
+            .unwrap()
+            .trim_end_matches('.')
+            .to_owned()
+    };
+    let (status, _) = api
+        .post(
+            "/auth/otp/verify",
+            None,
+            json!({"organizationId": org.id, "phone": "(11) 98765-4321", "code": "000000"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, session) = api
+        .post(
+            "/auth/otp/verify",
+            None,
+            json!({"organizationId": org.id, "phone": "11987654321", "code": code}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{session}");
+    let patient = session["token"].as_str().unwrap().to_owned();
+    let (status, again) = api
+        .post(
+            "/auth/otp/verify",
+            None,
+            json!({"organizationId": org.id, "phone": "(11) 98765-4321", "code": code}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "a code works once: {again}");
+
+    // The patient: own record and health data, not others', no audit log.
+    assert_eq!(
+        api.get(&format!("/users/{patient_id}"), &patient).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(api.get(&secret_path, &patient).await.0, StatusCode::OK);
+    let (status, other_patient) = api
+        .post(
+            "/users",
+            Some(&doctor),
+            json!({"name": "Bruno", "phone": "(21) 98888-7777"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(
+        api.get(
+            &format!("/users/{}", other_patient["id"].as_str().unwrap()),
+            &patient
+        )
+        .await
+        .0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(api.get("/audit-logs", &patient).await.0, StatusCode::FORBIDDEN);
+    let (status, reported) = api.post(&path, Some(&patient), json!({"type": "SYMPTOM", "data": {"description": "tontura", "intensity": 4}, "source": "LABORATORY"})).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(
+        reported["source"], "PATIENT_REPORTED",
+        "patients cannot claim another source"
+    );
+
+    // The chain is intact after all of it.
+    assert!(
+        austa_server::audit::verify::verify(&api.services, None)
+            .await
+            .unwrap()
+            .intact
+    );
+}
+
+on_both_backends!(platform_keys_headers_and_bad_requests);
+async fn platform_keys_headers_and_bad_requests(api: Api) {
+    let key = api_keys::create(
+        &api.services,
+        &Actor::platform(),
+        None,
+        Role::System,
+        "integração",
+    )
+    .await
+    .unwrap();
+    let token = key.token.expose().to_owned();
+    let (status, org) = api
+        .post(
+            "/organizations",
+            Some(&token),
+            json!({"name": "Via API", "taxId": "11.222.333/0001-81"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{org}");
+    let org_id = org["id"].as_str().unwrap().to_owned();
+    let (status, problem) = api
+        .post(
+            "/organizations",
+            Some(&token),
+            json!({"name": "Dup", "taxId": "11222333000181"}),
+        )
+        .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (StatusCode::CONFLICT, Some("tax_id_taken"))
+    );
+    let (status, problem) = api
+        .post(
+            "/users",
+            Some(&token),
+            json!({"name": "Sem Org", "phone": "(11) 97777-6666"}),
+        )
+        .await;
+    assert_eq!(
+        (status, problem["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("organizationId"))
+    );
+    let (status, patient) = api
+        .post(
+            &format!("/users?organizationId={org_id}"),
+            Some(&token),
+            json!({"name": "Com Org", "phone": "(11) 97777-6666"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{patient}");
+    assert_eq!(
+        api.get(&format!("/users/{}", patient["id"].as_str().unwrap()), &token)
+            .await
+            .0,
+        StatusCode::OK
+    );
+    let (status, listed) = api.get("/organizations", &token).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1);
+
+    // Security headers; unknown routes and malformed requests are problems, never 500.
+    let response = api
+        .http
+        .get(format!("{}/me", api.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    for (name, value) in [
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+        ("cache-control", "no-store"),
+    ] {
+        assert_eq!(response.headers()[name], value, "{name}");
+    }
+    assert!(response.headers().contains_key("content-security-policy"));
+    assert!(
+        !response.headers().contains_key("access-control-allow-origin"),
+        "CORS is closed"
+    );
+    let (status, problem) = api.get("/nothing-here", &token).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
+    let (status, _) = api.get("/users/not-a-uuid", &token).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, problem) = api
+        .get("/users?limit=0&organizationId=".to_owned().as_str(), &token)
+        .await;
+    assert!(status.is_client_error(), "{problem}");
+    let raw = api
+        .http
+        .post(format!("{}/auth/login", api.base))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(raw.status(), StatusCode::BAD_REQUEST);
+    let huge = api
+        .http
+        .post(format!("{}/auth/login", api.base))
+        .header("content-type", "application/json")
+        .body(vec![b' '; 4 * 1024 * 1024])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(huge.status(), StatusCode::PAYLOAD_TOO_LARGE);
+}
