@@ -750,3 +750,83 @@ async fn platform_keys_headers_and_bad_requests(api: Api) {
         .unwrap();
     assert_eq!(huge.status(), StatusCode::PAYLOAD_TOO_LARGE);
 }
+
+on_both_backends!(providers_and_conversations);
+async fn providers_and_conversations(api: Api) {
+    let demo = austa_server::seed::demo(&api.services).await.unwrap();
+    let password = demo.logins.unwrap()["password"].as_str().unwrap().to_owned();
+    let doctor = api.login("medico@demo.austa.care", &password, None).await.1["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // Council registrations: format checked, duplicates refused, verification by admins only.
+    let (status, providers) = api.get("/providers?council=crm", &doctor).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(providers["items"][0]["licence"], "CRM-SP 123456");
+    let nurse_id = api.get("/providers?council=COREN", &doctor).await.1["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, _) = api.post("/providers", Some(&doctor), json!({"userId": uuid::Uuid::now_v7(), "council": "CRM", "councilRegion": "SP", "councilNumber": "1"})).await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "providers do not register providers"
+    );
+    let (status, _, _) = api
+        .call(
+            reqwest::Method::PATCH,
+            &format!("/providers/{nurse_id}"),
+            Some(&doctor),
+            Some(json!({"specialties": ["Oncologia"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "only their own registration");
+
+    // Conversations and decrypted messages.
+    let (status, list) = api.get("/conversations?limit=5", &doctor).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(list["items"].as_array().unwrap().len(), 5);
+    assert!(list["nextCursor"].is_string());
+    let next = api
+        .get(
+            &format!(
+                "/conversations?limit=50&cursor={}",
+                list["nextCursor"].as_str().unwrap()
+            ),
+            &doctor,
+        )
+        .await
+        .1;
+    assert_eq!(
+        next["items"].as_array().unwrap().len(),
+        7,
+        "12 conversations in all, each once"
+    );
+    let mut texts = Vec::new();
+    for c in list["items"].as_array().unwrap() {
+        let (status, messages) = api
+            .get(
+                &format!("/conversations/{}/messages", c["id"].as_str().unwrap()),
+                &doctor,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        for m in messages["items"].as_array().unwrap() {
+            texts.push(m["content"]["text"].as_str().unwrap().to_owned());
+        }
+    }
+    assert!(
+        texts.iter().any(|t| t.contains("13 por 8")
+            || t.contains("receita")
+            || t.contains("tosse")
+            || t.contains("autorização")),
+        "{texts:?}"
+    );
+    let (status, problem) = api.get("/conversations?status=OPEN", &doctor).await;
+    assert_eq!(
+        (status, problem["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("status"))
+    );
+}

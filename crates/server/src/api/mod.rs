@@ -3,10 +3,12 @@
 
 pub mod audit_logs;
 pub mod auth;
+pub mod conversations;
 pub mod extract;
 pub mod idempotency;
 pub mod organizations;
 pub mod problem;
+pub mod providers;
 pub mod users;
 
 use std::sync::Arc;
@@ -56,6 +58,11 @@ pub fn routes() -> Router<AppState> {
                 .delete(users::delete_health_data),
         )
         .route("/users/{id}/break-glass", post(users::break_glass))
+        .route("/providers", get(providers::list).post(providers::create))
+        .route("/providers/{id}", get(providers::get).patch(providers::update))
+        .route("/conversations", get(conversations::list))
+        .route("/conversations/{id}", get(conversations::get))
+        .route("/conversations/{id}/messages", get(conversations::messages))
         .route("/audit-logs", get(audit_logs::list))
 }
 
@@ -73,6 +80,27 @@ pub fn organization_of(actor: &Actor, requested: Option<OrganizationId>) -> Resu
             "a platform key must name the organization",
         )),
     }
+}
+
+/// Members stay in their organization; a platform caller is placed in the one it named.
+pub fn in_organization(actor: &Actor, org: OrganizationId) -> Actor {
+    Actor {
+        principal: austa_domain::Principal::member(org, actor.principal.role(), actor.principal.subject()),
+        ..actor.clone()
+    }
+}
+
+/// An id from the path; a malformed one names nothing, so it is "not found".
+pub fn parse_id<I: austa_domain::EntityId>(text: &str) -> Result<I> {
+    text.parse::<uuid::Uuid>()
+        .map(I::from_uuid)
+        .map_err(|_| Error::NotFound)
+}
+
+/// A JSON body read from raw bytes (when the bytes are also needed, for Idempotency-Key).
+pub fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T> {
+    serde_json::from_slice(bytes)
+        .map_err(|e| Error::invalid("body", "invalid_body", extract::redact_quoted(&e.to_string())))
 }
 
 /// Headers every response carries: no sniffing, no framing, no referrer, no caching of personal data.

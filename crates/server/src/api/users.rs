@@ -2,7 +2,7 @@
 
 use austa_domain::enums::HealthDataType;
 use austa_domain::ids::{HealthDataId, OrganizationId, UserId};
-use austa_domain::{EntityId, Principal, Vocabulary};
+use austa_domain::{Principal, Vocabulary};
 use austa_store::model::User;
 use austa_store::{TxMode, Value};
 use axum::Json;
@@ -13,29 +13,13 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use super::extract::{Authenticated, Body, ListResponse, Paging};
-use super::{AppState, idempotency, organization_of};
+use super::{AppState, idempotency, in_organization, organization_of, parse_id as parse, parse_json as body};
 use crate::context::{Actor, Services};
 use crate::error::{Error, Result};
 use crate::service::break_glass;
 use crate::service::health_data::{self, HealthDataChanges, HealthDataFilter, HealthRecord, NewHealthData};
 use crate::service::patients::{self, NewPatient, PatientChanges, PatientRecord};
 use crate::transact;
-
-fn parse<I: EntityId>(text: &str) -> Result<I> {
-    text.parse::<uuid::Uuid>()
-        .map(I::from_uuid)
-        .map_err(|_| Error::NotFound)
-}
-
-fn body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T> {
-    serde_json::from_slice(bytes).map_err(|e| {
-        Error::invalid(
-            "body",
-            "invalid_body",
-            super::extract::redact_quoted(&e.to_string()),
-        )
-    })
-}
 
 /// Members act in their organization; a platform caller acts in the organization of the patient.
 async fn scoped_for_user(services: &Services, actor: &Actor, user: UserId) -> Result<Actor> {
@@ -50,13 +34,6 @@ async fn scoped_for_user(services: &Services, actor: &Actor, user: UserId) -> Re
     tx.rollback().await?;
     let org = found.map(|u| u.organization_id).ok_or(Error::NotFound)?;
     Ok(in_organization(actor, org))
-}
-
-fn in_organization(actor: &Actor, org: OrganizationId) -> Actor {
-    Actor {
-        principal: Principal::member(org, actor.principal.role(), actor.principal.subject()),
-        ..actor.clone()
-    }
 }
 
 #[derive(Deserialize, Default)]

@@ -5,9 +5,11 @@ pub mod api_keys;
 pub mod audit_logs;
 pub mod auth;
 pub mod break_glass;
+pub mod conversations;
 pub mod health_data;
 pub mod organizations;
 pub mod patients;
+pub mod providers;
 pub mod staff;
 
 use austa_domain::validation::ValidationError;

@@ -1,0 +1,88 @@
+//! `/conversations` and `/conversations/{id}/messages` (read).
+
+use austa_domain::Vocabulary;
+use austa_domain::enums::ConversationStatus;
+use austa_domain::ids::{ConversationId, OrganizationId, UserId};
+use austa_store::TxMode;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use serde::Deserialize;
+
+use super::extract::{Authenticated, ListResponse, Paging};
+use super::{AppState, in_organization, organization_of, parse_id};
+use crate::error::{Error, Result};
+use crate::service::conversations::{self, ConversationView, Filter, MessageView};
+use crate::transact;
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ConversationQuery {
+    organization_id: Option<OrganizationId>,
+    user_id: Option<UserId>,
+    status: Option<String>,
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Query(q): Query<ConversationQuery>,
+) -> Result<Json<ListResponse<ConversationView>>> {
+    let org = organization_of(&actor, q.organization_id)?;
+    let actor = in_organization(&actor, org);
+    let status = q
+        .status
+        .as_deref()
+        .map(ConversationStatus::parse_str)
+        .transpose()
+        .map_err(|_| {
+            Error::invalid(
+                "status",
+                "invalid_value",
+                format!("must be one of {}", ConversationStatus::TEXTS.join(", ")),
+            )
+        })?;
+    let query = Paging {
+        limit: q.limit,
+        cursor: q.cursor,
+    }
+    .query()?;
+    let filter = Filter {
+        user_id: q.user_id,
+        status,
+    };
+    Ok(Json(
+        transact!(&state.services, &actor, TxMode::Write, |work| {
+            conversations::list(work, org, filter, query).await
+        })?
+        .into(),
+    ))
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+) -> Result<Json<ConversationView>> {
+    let id: ConversationId = parse_id(&id)?;
+    Ok(Json(transact!(&state.services, &actor, TxMode::Write, |work| {
+        conversations::get(work, id).await
+    })?))
+}
+
+pub async fn messages(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+    Query(paging): Query<Paging>,
+) -> Result<Json<ListResponse<MessageView>>> {
+    let id: ConversationId = parse_id(&id)?;
+    let query = paging.query()?;
+    Ok(Json(
+        transact!(&state.services, &actor, TxMode::Write, |work| {
+            conversations::messages(work, id, query).await
+        })?
+        .into(),
+    ))
+}
