@@ -78,6 +78,18 @@ macro_rules! vocabulary {
                 Self::parse_str(&text).map_err(serde::de::Error::custom)
             }
         }
+
+        /// In the OpenAPI document: a string with exactly these values.
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .enum_values(Some(Self::TEXTS.iter().copied()))
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
     };
 }
 

@@ -49,6 +49,18 @@ macro_rules! id_type {
         impl From<$name> for Uuid {
             fn from(id: $name) -> Uuid { id.0 }
         }
+
+        /// In the OpenAPI document: a UUID string.
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Uuid)))
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
     )+};
 }
 

@@ -21,10 +21,18 @@ const BODY_LIMIT: usize = 3 * 1024 * 1024;
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub fn router(state: AppState) -> Router {
+    let (api, openapi) = crate::api::routes();
+    let document = std::sync::Arc::new(serde_json::to_value(&openapi).unwrap_or_default());
+    let api = api
+        .route(
+            "/openapi.json",
+            get(move || async move { axum::Json((*document).clone()) }),
+        )
+        .route("/docs", get(crate::api::docs_page));
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .nest("/api/v1", crate::api::routes())
+        .nest("/api/v1", api)
         .fallback(not_found)
         .with_state(state)
         .layer(axum::middleware::from_fn(crate::api::security_headers))

@@ -830,3 +830,109 @@ async fn providers_and_conversations(api: Api) {
         (StatusCode::UNPROCESSABLE_ENTITY, Some("status"))
     );
 }
+
+#[tokio::test]
+async fn openapi_documents_every_route_and_error() {
+    let dir = std::env::temp_dir().join(format!("austa-api-{}", uuid::Uuid::now_v7().simple()));
+    let api = start(std::sync::Arc::new(
+        SqliteStore::open(&dir.join("austa.db")).await.unwrap(),
+    ))
+    .await;
+    let response = api
+        .http
+        .get(format!("{}/openapi.json", api.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let doc: Value = response.json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    let expected = [
+        ("post", "/auth/login"),
+        ("post", "/auth/otp/request"),
+        ("post", "/auth/otp/verify"),
+        ("post", "/auth/logout"),
+        ("get", "/me"),
+        ("get", "/organizations"),
+        ("post", "/organizations"),
+        ("get", "/organizations/{id}"),
+        ("patch", "/organizations/{id}"),
+        ("get", "/users"),
+        ("post", "/users"),
+        ("get", "/users/{id}"),
+        ("patch", "/users/{id}"),
+        ("get", "/users/{id}/health-data"),
+        ("post", "/users/{id}/health-data"),
+        ("get", "/users/{id}/health-data/{record}"),
+        ("patch", "/users/{id}/health-data/{record}"),
+        ("delete", "/users/{id}/health-data/{record}"),
+        ("post", "/users/{id}/break-glass"),
+        ("get", "/providers"),
+        ("post", "/providers"),
+        ("get", "/providers/{id}"),
+        ("patch", "/providers/{id}"),
+        ("get", "/conversations"),
+        ("get", "/conversations/{id}"),
+        ("get", "/conversations/{id}/messages"),
+        ("get", "/audit-logs"),
+    ];
+    let paths = doc["paths"].as_object().unwrap();
+    let documented: usize = paths.values().map(|item| item.as_object().unwrap().len()).sum();
+    assert_eq!(
+        documented,
+        expected.len(),
+        "every route is documented, and only routes"
+    );
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    for (method, path) in expected {
+        let operation = &doc["paths"][path][method];
+        assert!(operation.is_object(), "{method} {path} is not documented");
+        let responses = operation["responses"].as_object().unwrap();
+        assert!(
+            responses.keys().any(|k| k.starts_with('2')),
+            "{method} {path}: no success response"
+        );
+        assert!(
+            responses
+                .iter()
+                .any(|(k, v)| k.starts_with('4') && v.to_string().contains("Problem")),
+            "{method} {path}: errors are not documented as problems"
+        );
+        // Every schema an operation references is defined.
+        for reference in operation.to_string().split("#/components/schemas/").skip(1) {
+            let name: String = reference.chars().take_while(|c| *c != '"').collect();
+            assert!(
+                schemas.contains_key(&name),
+                "{method} {path} references missing schema {name}"
+            );
+        }
+    }
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    assert_eq!(
+        schemas["PatientRecord"]["properties"]["cpfMasked"]["type"],
+        json!(["string", "null"])
+    );
+    let level = &schemas["HealthRecord"]["properties"]["sensitivityLevel"];
+    let level = if level["$ref"].is_string() {
+        &schemas["SensitivityLevel"]
+    } else {
+        level
+    };
+    assert!(level.to_string().contains("CONFIDENTIAL"), "{level}");
+
+    let page = api.http.get(format!("{}/docs", api.base)).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(
+        page.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(
+        page.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("frame-ancestors 'none'")
+    );
+    assert!(page.text().await.unwrap().contains("/api/v1/openapi.json"));
+}

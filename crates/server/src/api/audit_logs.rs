@@ -1,5 +1,6 @@
 //! `/audit-logs`.
 
+use super::problem::Problem;
 use austa_domain::Vocabulary;
 use austa_domain::enums::AuditAction;
 use austa_domain::ids::OrganizationId;
@@ -17,7 +18,8 @@ use crate::error::{Error, Result};
 use crate::service::audit_logs::{self, AuditLogView, Filter};
 use crate::transact;
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AuditQuery {
     organization_id: Option<OrganizationId>,
@@ -36,6 +38,15 @@ pub struct AuditQuery {
     cursor: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/audit-logs",
+    tag = "audit",
+    summary = "Audit entries, newest first (admins: all; providers: their own actions)",
+    params(AuditQuery),
+    responses((status = 200, body = ListResponse<AuditLogView>), (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"), (status = 403, description = "Not allowed (audited)", body = Problem, content_type = "application/problem+json"), (status = 404, description = "Not found, or not visible to the caller", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid value; `field` names it", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []))
+)]
 pub async fn list(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,

@@ -1,5 +1,6 @@
 //! `/auth/*` and `/me`.
 
+use super::problem::Problem;
 use austa_domain::Subject;
 use austa_domain::ids::OrganizationId;
 use austa_store::TxMode;
@@ -19,7 +20,7 @@ use crate::error::Result;
 use crate::service::auth::{self, Client, Credentials, Issued};
 use crate::transact;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LoginBody {
     email: String,
@@ -28,7 +29,7 @@ pub struct LoginBody {
     organization_id: Option<OrganizationId>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TokenResponse {
     token: String,
@@ -47,6 +48,14 @@ impl From<Issued> for TokenResponse {
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/auth/login",
+    tag = "auth",
+    summary = "Staff login: e-mail, password and, for admins, a TOTP code",
+    request_body = LoginBody,
+    responses((status = 200, description = "A bearer token", body = TokenResponse), (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid value; `field` names it", body = Problem, content_type = "application/problem+json"), (status = 429, description = "Too many attempts", body = Problem, content_type = "application/problem+json"))
+)]
 pub async fn login(
     State(state): State<AppState>,
     client: Client,
@@ -63,7 +72,7 @@ pub async fn login(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CodeRequest {
     organization_id: OrganizationId,
@@ -71,6 +80,14 @@ pub struct CodeRequest {
 }
 
 /// 202 with the same body whether or not the phone belongs to a patient.
+#[utoipa::path(
+    post,
+    path = "/auth/otp/request",
+    tag = "auth",
+    summary = "Send a patient a login code over WhatsApp (same answer for any phone)",
+    request_body = CodeRequest,
+    responses((status = 202, description = "Accepted"), (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid value; `field` names it", body = Problem, content_type = "application/problem+json"))
+)]
 pub async fn request_code(
     State(state): State<AppState>,
     Body(body): Body<CodeRequest>,
@@ -85,7 +102,7 @@ pub async fn request_code(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CodeCheck {
     organization_id: OrganizationId,
@@ -93,6 +110,14 @@ pub struct CodeCheck {
     code: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/auth/otp/verify",
+    tag = "auth",
+    summary = "Exchange a WhatsApp login code for a patient token",
+    request_body = CodeCheck,
+    responses((status = 200, description = "A bearer token", body = TokenResponse), (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"), (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid value; `field` names it", body = Problem, content_type = "application/problem+json"))
+)]
 pub async fn verify_code(
     State(state): State<AppState>,
     client: Client,
@@ -109,6 +134,14 @@ pub async fn verify_code(
     Ok(Json(issued.into()))
 }
 
+#[utoipa::path(
+    post,
+    path = "/auth/logout",
+    tag = "auth",
+    summary = "Revoke the current session",
+    responses((status = 204, description = "Revoked"), (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid value; `field` names it", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []))
+)]
 pub async fn logout(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
@@ -118,6 +151,14 @@ pub async fn logout(
 }
 
 /// Who the token belongs to.
+#[utoipa::path(
+    get,
+    path = "/me",
+    tag = "auth",
+    summary = "Who the token belongs to",
+    responses((status = 200, description = "The caller", body = Object), (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []))
+)]
 pub async fn me(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,

@@ -1,5 +1,6 @@
 //! `/conversations` and `/conversations/{id}/messages` (read).
 
+use super::problem::Problem;
 use austa_domain::Vocabulary;
 use austa_domain::enums::ConversationStatus;
 use austa_domain::ids::{ConversationId, OrganizationId, UserId};
@@ -14,7 +15,8 @@ use crate::error::{Error, Result};
 use crate::service::conversations::{self, ConversationView, Filter, MessageView};
 use crate::transact;
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ConversationQuery {
     organization_id: Option<OrganizationId>,
@@ -24,6 +26,15 @@ pub struct ConversationQuery {
     cursor: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/conversations",
+    tag = "conversations",
+    summary = "Conversations (patients: their own)",
+    params(ConversationQuery),
+    responses((status = 200, body = ListResponse<ConversationView>), (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"), (status = 403, description = "Not allowed (audited)", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid value; `field` names it", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []))
+)]
 pub async fn list(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
@@ -60,6 +71,15 @@ pub async fn list(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/conversations/{id}",
+    tag = "conversations",
+    summary = "One conversation",
+    params(("id" = String, Path, description = "Conversation id")),
+    responses((status = 200, body = ConversationView), (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"), (status = 403, description = "Not allowed (audited)", body = Problem, content_type = "application/problem+json"), (status = 404, description = "Not found, or not visible to the caller", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []))
+)]
 pub async fn get(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
@@ -71,6 +91,15 @@ pub async fn get(
     })?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/conversations/{id}/messages",
+    tag = "conversations",
+    summary = "The messages of a conversation, decrypted",
+    params(("id" = String, Path, description = "Conversation id"), Paging),
+    responses((status = 200, body = ListResponse<MessageView>), (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"), (status = 403, description = "Not allowed (audited)", body = Problem, content_type = "application/problem+json"), (status = 404, description = "Not found, or not visible to the caller", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid value; `field` names it", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []))
+)]
 pub async fn messages(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,

@@ -107,7 +107,8 @@ pub fn redact_quoted(message: &str) -> String {
 }
 
 /// `?limit=&cursor=`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 pub struct Paging {
     pub limit: Option<u32>,
@@ -135,7 +136,7 @@ impl Paging {
 }
 
 /// A page of a list: `{"items": […], "nextCursor": …}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ListResponse<T> {
     pub items: Vec<T>,

@@ -19,7 +19,6 @@ use axum::extract::Request;
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
-use axum::routing::{get, post};
 
 use crate::context::{Actor, Services};
 use crate::error::{Error, Result};
@@ -30,40 +29,78 @@ pub struct AppState {
     pub services: Arc<Services>,
 }
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/auth/login", post(auth::login))
-        .route("/auth/otp/request", post(auth::request_code))
-        .route("/auth/otp/verify", post(auth::verify_code))
-        .route("/auth/logout", post(auth::logout))
-        .route("/me", get(auth::me))
-        .route(
-            "/organizations",
-            get(organizations::list).post(organizations::create),
-        )
-        .route(
-            "/organizations/{id}",
-            get(organizations::get).patch(organizations::update),
-        )
-        .route("/users", get(users::list).post(users::create))
-        .route("/users/{id}", get(users::get).patch(users::update))
-        .route(
-            "/users/{id}/health-data",
-            get(users::list_health_data).post(users::create_health_data),
-        )
-        .route(
-            "/users/{id}/health-data/{record}",
-            get(users::get_health_data)
-                .patch(users::update_health_data)
-                .delete(users::delete_health_data),
-        )
-        .route("/users/{id}/break-glass", post(users::break_glass))
-        .route("/providers", get(providers::list).post(providers::create))
-        .route("/providers/{id}", get(providers::get).patch(providers::update))
-        .route("/conversations", get(conversations::list))
-        .route("/conversations/{id}", get(conversations::get))
-        .route("/conversations/{id}/messages", get(conversations::messages))
-        .route("/audit-logs", get(audit_logs::list))
+/// The OpenAPI document's frame; the paths come from the handlers themselves (see [`routes`]).
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "Austa Care API",
+        description = "Patient engagement for Brazilian health plans. Every call but login sends \
+            `Authorization: Bearer <token or API key>`. Errors are RFC 9457 problems with a stable `code`; \
+            lists take `limit` and `cursor` and answer `{items, nextCursor}`; creates accept `Idempotency-Key`."
+    ),
+    servers((url = "/api/v1")),
+    modifiers(&BearerScheme),
+    tags(
+        (name = "auth", description = "Login, WhatsApp codes, sessions"),
+        (name = "organizations"), (name = "users", description = "Patients"), (name = "health-data"),
+        (name = "providers"), (name = "conversations"), (name = "audit", description = "The audit trail")
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerScheme;
+
+impl utoipa::Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("A session token (`austa_s_…`) or an API key (`austa_k_…`)"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Every route with its documentation: a handler cannot be routed without being documented.
+pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    use utoipa::OpenApi;
+    use utoipa_axum::router::OpenApiRouter;
+    use utoipa_axum::routes;
+    let (router, mut api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::request_code))
+        .routes(routes!(auth::verify_code))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::me))
+        .routes(routes!(organizations::list, organizations::create))
+        .routes(routes!(organizations::get, organizations::update))
+        .routes(routes!(users::list, users::create))
+        .routes(routes!(users::get, users::update))
+        .routes(routes!(users::list_health_data, users::create_health_data))
+        .routes(routes!(
+            users::get_health_data,
+            users::update_health_data,
+            users::delete_health_data
+        ))
+        .routes(routes!(users::break_glass))
+        .routes(routes!(providers::list, providers::create))
+        .routes(routes!(providers::get, providers::update))
+        .routes(routes!(conversations::list))
+        .routes(routes!(conversations::get))
+        .routes(routes!(conversations::messages))
+        .routes(routes!(audit_logs::list))
+        .split_for_parts();
+    api.components
+        .get_or_insert_with(Default::default)
+        .schemas
+        .entry("Problem".into())
+        .or_insert_with(<problem::Problem as utoipa::PartialSchema>::schema);
+    (router, api)
 }
 
 /// The organization a request acts in: a member's own (asking for another is "not found"), or the
@@ -101,6 +138,30 @@ pub fn parse_id<I: austa_domain::EntityId>(text: &str) -> Result<I> {
 pub fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T> {
     serde_json::from_slice(bytes)
         .map_err(|e| Error::invalid("body", "invalid_body", extract::redact_quoted(&e.to_string())))
+}
+
+/// A browsable page over the OpenAPI document (Scalar's viewer, loaded from its CDN).
+pub async fn docs_page() -> impl axum::response::IntoResponse {
+    const PAGE: &str = r#"<!doctype html>
+<html lang="pt-BR">
+<head><meta charset="utf-8"><title>Austa Care API</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body>
+<script id="api-reference" data-url="/api/v1/openapi.json"></script>
+<script src="https://cdn.jsdelivr.net/npm/@scalar/api-reference@1"></script>
+</body>
+</html>"#;
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; script-src https://cdn.jsdelivr.net; style-src 'unsafe-inline' https://cdn.jsdelivr.net; \
+                 font-src https://cdn.jsdelivr.net data:; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'",
+            ),
+        ],
+        PAGE,
+    )
 }
 
 /// Headers every response carries: no sniffing, no framing, no referrer, no caching of personal data.

@@ -1,5 +1,6 @@
 //! `/organizations`.
 
+use super::problem::Problem;
 use austa_domain::Principal;
 use austa_domain::enums::Role;
 use austa_domain::ids::OrganizationId;
@@ -19,6 +20,15 @@ use crate::error::{Error, Result};
 use crate::service::organizations::{self, NewOrganization, OrganizationChanges, OrganizationView};
 use crate::transact;
 
+#[utoipa::path(
+    get,
+    path = "/organizations",
+    tag = "organizations",
+    summary = "Organizations visible to the caller (the platform sees all)",
+    params(Paging),
+    responses((status = 200, body = ListResponse<OrganizationView>), (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid value; `field` names it", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []))
+)]
 pub async fn list(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
@@ -33,7 +43,7 @@ pub async fn list(
     Ok(Json(page.into()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct NewOrganizationBody {
     name: String,
@@ -41,6 +51,16 @@ struct NewOrganizationBody {
 }
 
 /// Only the platform creates organizations.
+#[utoipa::path(
+    post,
+    path = "/organizations",
+    tag = "organizations",
+    summary = "Create an organization (platform keys only)",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response of a retried create")),
+    request_body = NewOrganizationBody,
+    responses((status = 201, body = OrganizationView), (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"), (status = 403, description = "Not allowed (audited)", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid value; `field` names it", body = Problem, content_type = "application/problem+json"), (status = 409, description = "Conflict with stored data", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []))
+)]
 pub async fn create(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
@@ -74,6 +94,15 @@ pub async fn create(
     .await
 }
 
+#[utoipa::path(
+    get,
+    path = "/organizations/{id}",
+    tag = "organizations",
+    summary = "One organization",
+    params(("id" = String, Path, description = "Organization id")),
+    responses((status = 200, body = OrganizationView), (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"), (status = 403, description = "Not allowed (audited)", body = Problem, content_type = "application/problem+json"), (status = 404, description = "Not found, or not visible to the caller", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []))
+)]
 pub async fn get(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
@@ -86,6 +115,16 @@ pub async fn get(
     })?))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/organizations/{id}",
+    tag = "organizations",
+    summary = "Change an organization; the WhatsApp access token is write-only",
+    params(("id" = String, Path, description = "Organization id")),
+    request_body = OrganizationChanges,
+    responses((status = 200, body = OrganizationView), (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"), (status = 403, description = "Not allowed (audited)", body = Problem, content_type = "application/problem+json"), (status = 404, description = "Not found, or not visible to the caller", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid value; `field` names it", body = Problem, content_type = "application/problem+json"), (status = 409, description = "Conflict with stored data", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []))
+)]
 pub async fn update(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,

@@ -8,6 +8,22 @@ use serde_json::json;
 
 use crate::error::Error;
 
+/// An RFC 9457 problem, as every error is answered (`application/problem+json`).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// A URI naming the kind of problem.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    /// What went wrong, without personal data.
+    pub detail: String,
+    /// Stable, machine-readable (`invalid_cpf_check_digits`, `cpf_taken`, `not_found`…).
+    pub code: String,
+    /// The offending field, for validation errors (`cpf`, `data.systolic`).
+    pub field: Option<String>,
+}
+
 /// Status, stable code, title, and the field concerned (validation errors name it).
 fn classify(error: &Error) -> (StatusCode, &'static str, &'static str, Option<String>) {
     use StatusCode as S;

@@ -1,5 +1,6 @@
 //! `/providers`.
 
+use super::problem::Problem;
 use austa_domain::ids::{OrganizationId, ProviderId};
 use austa_store::TxMode;
 use axum::Json;
@@ -15,7 +16,8 @@ use crate::error::Result;
 use crate::service::providers::{self, NewProvider, ProviderChanges, ProviderView};
 use crate::transact;
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ProviderQuery {
     organization_id: Option<OrganizationId>,
@@ -24,6 +26,15 @@ pub struct ProviderQuery {
     cursor: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/providers",
+    tag = "providers",
+    summary = "Council registrations of the organization",
+    params(ProviderQuery),
+    responses((status = 200, body = ListResponse<ProviderView>), (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"), (status = 403, description = "Not allowed (audited)", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid value; `field` names it", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []))
+)]
 pub async fn list(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
@@ -48,12 +59,23 @@ pub async fn list(
     ))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 pub struct OrgParam {
     organization_id: Option<OrganizationId>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/providers",
+    tag = "providers",
+    summary = "Register a provider's council licence (admins)",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response of a retried create"), OrgParam),
+    request_body = NewProvider,
+    responses((status = 201, body = ProviderView), (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"), (status = 403, description = "Not allowed (audited)", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid value; `field` names it", body = Problem, content_type = "application/problem+json"), (status = 409, description = "Conflict with stored data", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []))
+)]
 pub async fn create(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
@@ -75,6 +97,15 @@ pub async fn create(
     .await
 }
 
+#[utoipa::path(
+    get,
+    path = "/providers/{id}",
+    tag = "providers",
+    summary = "One registration",
+    params(("id" = String, Path, description = "Provider id")),
+    responses((status = 200, body = ProviderView), (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"), (status = 403, description = "Not allowed (audited)", body = Problem, content_type = "application/problem+json"), (status = 404, description = "Not found, or not visible to the caller", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []))
+)]
 pub async fn get(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
@@ -86,6 +117,16 @@ pub async fn get(
     })?))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/providers/{id}",
+    tag = "providers",
+    summary = "Change or verify a registration",
+    params(("id" = String, Path, description = "Provider id")),
+    request_body = ProviderChanges,
+    responses((status = 200, body = ProviderView), (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"), (status = 403, description = "Not allowed (audited)", body = Problem, content_type = "application/problem+json"), (status = 404, description = "Not found, or not visible to the caller", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid value; `field` names it", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []))
+)]
 pub async fn update(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,

@@ -1,5 +1,6 @@
 //! `/users` (patients), their health data and break-glass.
 
+use super::problem::Problem;
 use austa_domain::enums::HealthDataType;
 use austa_domain::ids::{HealthDataId, OrganizationId, UserId};
 use austa_domain::{Principal, Vocabulary};
@@ -36,12 +37,23 @@ async fn scoped_for_user(services: &Services, actor: &Actor, user: UserId) -> Re
     Ok(in_organization(actor, org))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 pub struct OrgParam {
     organization_id: Option<OrganizationId>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/users",
+    tag = "users",
+    summary = "Register a patient (CPF and phone validated, CPF unique per organization)",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response of a retried create"), OrgParam),
+    request_body = NewPatient,
+    responses((status = 201, body = PatientRecord), (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"), (status = 403, description = "Not allowed (audited)", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid value; `field` names it", body = Problem, content_type = "application/problem+json"), (status = 409, description = "Conflict with stored data", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []))
+)]
 pub async fn create(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
@@ -63,7 +75,8 @@ pub async fn create(
     .await
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UserFilter {
     organization_id: Option<OrganizationId>,
@@ -74,6 +87,15 @@ pub struct UserFilter {
     cursor: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/users",
+    tag = "users",
+    summary = "Patients; `cpf` looks one up through the blind index",
+    params(UserFilter),
+    responses((status = 200, body = ListResponse<PatientRecord>), (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"), (status = 403, description = "Not allowed (audited)", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid value; `field` names it", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []))
+)]
 pub async fn list(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
@@ -112,6 +134,15 @@ pub async fn list(
     Ok(Json(page.into()))
 }
 
+#[utoipa::path(
+    get,
+    path = "/users/{id}",
+    tag = "users",
+    summary = "One patient",
+    params(("id" = String, Path, description = "Patient id")),
+    responses((status = 200, body = PatientRecord), (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"), (status = 403, description = "Not allowed (audited)", body = Problem, content_type = "application/problem+json"), (status = 404, description = "Not found, or not visible to the caller", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []))
+)]
 pub async fn get(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
@@ -124,6 +155,16 @@ pub async fn get(
     })?))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/users/{id}",
+    tag = "users",
+    summary = "Change a patient",
+    params(("id" = String, Path, description = "Patient id")),
+    request_body = PatientChanges,
+    responses((status = 200, body = PatientRecord), (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"), (status = 403, description = "Not allowed (audited)", body = Problem, content_type = "application/problem+json"), (status = 404, description = "Not found, or not visible to the caller", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid value; `field` names it", body = Problem, content_type = "application/problem+json"), (status = 409, description = "Conflict with stored data", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []))
+)]
 pub async fn update(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
@@ -137,7 +178,8 @@ pub async fn update(
     })?))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct HealthDataQuery {
     #[serde(rename = "type")]
@@ -147,6 +189,15 @@ pub struct HealthDataQuery {
     cursor: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/users/{id}/health-data",
+    tag = "health-data",
+    summary = "A patient's health records the caller may read",
+    params(("id" = String, Path, description = "Patient id"), HealthDataQuery),
+    responses((status = 200, body = ListResponse<HealthRecord>), (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"), (status = 403, description = "Not allowed (audited)", body = Problem, content_type = "application/problem+json"), (status = 404, description = "Not found, or not visible to the caller", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid value; `field` names it", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []))
+)]
 pub async fn list_health_data(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
@@ -183,6 +234,16 @@ pub async fn list_health_data(
     Ok(Json(page.into()))
 }
 
+#[utoipa::path(
+    post,
+    path = "/users/{id}/health-data",
+    tag = "health-data",
+    summary = "Record health data (plausible values only)",
+    params(("id" = String, Path, description = "Patient id"), ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response of a retried create")),
+    request_body = NewHealthData,
+    responses((status = 201, body = HealthRecord), (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"), (status = 403, description = "Not allowed (audited)", body = Problem, content_type = "application/problem+json"), (status = 404, description = "Not found, or not visible to the caller", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid value; `field` names it", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []))
+)]
 pub async fn create_health_data(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
@@ -204,6 +265,15 @@ pub async fn create_health_data(
     .await
 }
 
+#[utoipa::path(
+    get,
+    path = "/users/{id}/health-data/{record}",
+    tag = "health-data",
+    summary = "One health record (CONFIDENTIAL needs care team, admin or break-glass)",
+    params(("id" = String, Path, description = "Patient id"), ("record" = String, Path, description = "Record id")),
+    responses((status = 200, body = HealthRecord), (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"), (status = 403, description = "Not allowed (audited)", body = Problem, content_type = "application/problem+json"), (status = 404, description = "Not found, or not visible to the caller", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []))
+)]
 pub async fn get_health_data(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
@@ -216,6 +286,16 @@ pub async fn get_health_data(
     })?))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/users/{id}/health-data/{record}",
+    tag = "health-data",
+    summary = "Change or verify a health record",
+    params(("id" = String, Path, description = "Patient id"), ("record" = String, Path, description = "Record id")),
+    request_body = HealthDataChanges,
+    responses((status = 200, body = HealthRecord), (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"), (status = 403, description = "Not allowed (audited)", body = Problem, content_type = "application/problem+json"), (status = 404, description = "Not found, or not visible to the caller", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid value; `field` names it", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []))
+)]
 pub async fn update_health_data(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
@@ -229,6 +309,15 @@ pub async fn update_health_data(
     })?))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/users/{id}/health-data/{record}",
+    tag = "health-data",
+    summary = "Soft-delete a health record (admins)",
+    params(("id" = String, Path, description = "Patient id"), ("record" = String, Path, description = "Record id")),
+    responses((status = 204, description = "Deleted"), (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"), (status = 403, description = "Not allowed (audited)", body = Problem, content_type = "application/problem+json"), (status = 404, description = "Not found, or not visible to the caller", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []))
+)]
 pub async fn delete_health_data(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
@@ -242,6 +331,16 @@ pub async fn delete_health_data(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    post,
+    path = "/users/{id}/break-glass",
+    tag = "health-data",
+    summary = "Emergency access to a patient's restricted data (reason required, expires, reviewed)",
+    params(("id" = String, Path, description = "Patient id"), ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response of a retried create")),
+    request_body = break_glass::Request,
+    responses((status = 201, body = break_glass::Grant), (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"), (status = 403, description = "Not allowed (audited)", body = Problem, content_type = "application/problem+json"), (status = 404, description = "Not found, or not visible to the caller", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid value; `field` names it", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []))
+)]
 pub async fn break_glass(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,

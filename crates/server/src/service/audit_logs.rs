@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::guard::authorize;
 use crate::work::Work;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditLogView {
     pub id: AuditLogId,

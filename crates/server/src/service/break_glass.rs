@@ -20,7 +20,7 @@ pub const REASON_FIELD: Field = Field::new("break_glass_grants", "reason_encrypt
 pub const DEFAULT_MINUTES: i64 = 60;
 pub const MAX_MINUTES: i64 = 240;
 
-#[derive(Clone, Deserialize)]
+#[derive(Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Request {
     pub reason: String,
@@ -33,7 +33,7 @@ impl std::fmt::Debug for Request {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Grant {
     pub id: BreakGlassGrantId,

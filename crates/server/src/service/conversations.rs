@@ -20,7 +20,7 @@ use crate::work::Work;
 
 pub const CONTENT_FIELD: Field = Field::new("messages", "content_encrypted");
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ConversationView {
     pub id: ConversationId,
@@ -40,7 +40,7 @@ pub struct ConversationView {
     pub created_at: OffsetDateTime,
 }
 
-#[derive(Clone, Serialize)]
+#[derive(Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MessageView {
     pub id: MessageId,

@@ -23,7 +23,7 @@ use crate::work::Work;
 pub const DATA_FIELD: Field = Field::new("health_data", "data_encrypted");
 pub const NOTES_FIELD: Field = Field::new("health_data", "notes_encrypted");
 
-#[derive(Clone, Serialize)]
+#[derive(Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct HealthRecord {
     pub id: HealthDataId,
@@ -58,7 +58,7 @@ impl std::fmt::Debug for HealthRecord {
     }
 }
 
-#[derive(Clone, Deserialize)]
+#[derive(Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewHealthData {
     #[serde(rename = "type")]
@@ -83,7 +83,7 @@ impl std::fmt::Debug for NewHealthData {
     }
 }
 
-#[derive(Clone, Default, Deserialize)]
+#[derive(Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct HealthDataChanges {
     pub data: Option<serde_json::Value>,

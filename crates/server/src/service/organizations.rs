@@ -94,7 +94,7 @@ pub async fn find_by_tax_id(services: &Services, tax_id: &Cnpj) -> Result<Option
 
 /// An organization as the API shows it. The WhatsApp access token is write-only: only whether one is
 /// set is shown.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OrganizationView {
     pub id: OrganizationId,
@@ -144,7 +144,7 @@ pub fn view(org: Organization) -> OrganizationView {
     }
 }
 
-#[derive(Clone, Default, serde::Deserialize)]
+#[derive(Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct WhatsappSettings {
     pub phone_number_id: Option<String>,
@@ -156,13 +156,13 @@ pub struct WhatsappSettings {
     pub display_name: Option<String>,
 }
 
-#[derive(Clone, Default, serde::Deserialize)]
+#[derive(Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SettingsChanges {
     pub whatsapp: Option<WhatsappSettings>,
 }
 
-#[derive(Clone, Default, serde::Deserialize)]
+#[derive(Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct OrganizationChanges {
     pub name: Option<String>,

@@ -23,7 +23,7 @@ pub const CONTACT_FIELD: Field = Field::new("users", "emergency_contact_encrypte
 /// The blind-index purpose of CPFs (the column `cpf_bidx` of `cpf_encrypted`).
 pub const CPF_INDEX: &str = "cpf";
 
-#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EmergencyContact {
     pub name: String,
@@ -38,7 +38,7 @@ impl std::fmt::Debug for EmergencyContact {
 }
 
 /// A patient as the API shows it: decrypted, CPF masked (minimum necessary).
-#[derive(Clone, Serialize)]
+#[derive(Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PatientRecord {
     pub id: UserId,
@@ -68,7 +68,7 @@ impl std::fmt::Debug for PatientRecord {
     }
 }
 
-#[derive(Clone, Default, Deserialize)]
+#[derive(Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewPatient {
     pub name: String,
@@ -88,7 +88,7 @@ impl std::fmt::Debug for NewPatient {
 }
 
 /// A partial update: absent fields stay as they are.
-#[derive(Clone, Default, Deserialize)]
+#[derive(Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PatientChanges {
     pub name: Option<String>,

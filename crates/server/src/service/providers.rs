@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::guard::authorize;
 use crate::work::Work;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ProviderView {
     pub id: ProviderId,
@@ -40,7 +40,7 @@ pub struct ProviderView {
     pub is_active: bool,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewProvider {
     pub user_id: UserId,
@@ -55,7 +55,7 @@ pub struct NewProvider {
     pub cbo: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ProviderChanges {
     pub specialties: Option<Vec<String>>,
