@@ -41,7 +41,18 @@ pub fn router(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+}
+
+/// The request's span: method and path only. The query string is left out because it can carry
+/// personal data (`GET /users?cpf=…`).
+fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let request_id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    tracing::debug_span!("request", method = %request.method(), path = %request.uri().path(), request_id)
 }
 
 /// Unknown paths are problems too.

@@ -78,6 +78,11 @@ struct Server {
 
 impl Server {
     fn start(dir: &Path, env: &[(&str, &str)]) -> Self {
+        Self::start_logging(dir, env, Stdio::null())
+    }
+
+    /// With stderr (the log) going to `log`.
+    fn start_logging(dir: &Path, env: &[(&str, &str)], log: Stdio) -> Self {
         let port = free_port();
         let listen = format!("127.0.0.1:{port}");
         let child = Command::new(AUSTA)
@@ -87,7 +92,7 @@ impl Server {
             .env("AUSTA_LISTEN", &listen)
             .arg("serve")
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(log)
             .spawn()
             .unwrap();
         Self {
@@ -448,4 +453,135 @@ fn seed_admin_keys_and_audit_commands() {
     );
     assert_eq!(weak.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&weak.stderr).contains("password"));
+}
+
+/// A full scenario with logging at `trace` (every crate): no CPF, phone, message text, health value,
+/// token, password or TOTP secret may appear in the log.
+#[tokio::test]
+async fn nothing_personal_or_secret_reaches_the_log_even_at_trace() {
+    let dir = Workdir::new();
+    let env = [("AUSTA_LOG", "trace")];
+    let seeded = austa(&dir.0, &env, &["seed", "--demo"]);
+    let demo = json(&seeded);
+    let password = demo["logins"]["password"].as_str().unwrap().to_owned();
+    let totp_uri = demo["logins"]["admin"]["totpUri"].as_str().unwrap().to_owned();
+    let totp_secret = totp_uri
+        .split("secret=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_owned();
+    let log_path = dir.0.join("serve.log");
+    let mut server = Server::start_logging(
+        &dir.0,
+        &env,
+        Stdio::from(std::fs::File::create(&log_path).unwrap()),
+    );
+    server.wait_healthy().await;
+    let api = format!("{}/api/v1", server.base);
+    let http = http();
+    let login: serde_json::Value = http
+        .post(format!("{api}/auth/login"))
+        .json(&serde_json::json!({"email": "medico@demo.austa.care", "password": password}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["token"].as_str().unwrap().to_owned();
+    let created: serde_json::Value = http
+        .post(format!("{api}/users"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({
+            "name": "Paciente Registro", "cpf": "529.982.247-25", "phone": "(11) 97654-3210",
+            "emergencyContact": {"name": "Quitéria Bastos", "phone": "(11) 3222-1111", "relationship": "mãe"}
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = created["id"].as_str().unwrap().to_owned();
+    let record = http
+        .post(format!("{api}/users/{id}/health-data"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"type": "ALLERGY", "data": {"substance": "Sulfametoxazol", "severity": "SEVERE"}, "notes": "Reação grave em 2019"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(record.status(), 201);
+    let found = http
+        .get(format!("{api}/users?cpf=52998224725"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(found.status(), 200);
+    let bad = http
+        .post(format!("{api}/users"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"name": "X", "cpf": "123.456.789-00", "phone": "(11) 95555-4444"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 422);
+    let conversations: serde_json::Value = http
+        .get(format!("{api}/conversations?limit=3"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for c in conversations["items"].as_array().unwrap() {
+        let messages = http
+            .get(format!(
+                "{api}/conversations/{}/messages",
+                c["id"].as_str().unwrap()
+            ))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(messages.status(), 200);
+    }
+    let wrong = http
+        .post(format!("{api}/auth/login"))
+        .json(&serde_json::json!({"email": "medico@demo.austa.care", "password": "tentativa-errada-123"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    assert!(server.terminate().success());
+
+    let mut log = std::fs::read_to_string(&log_path).unwrap();
+    log.push_str(&String::from_utf8_lossy(&seeded.stderr));
+    assert!(
+        log.contains("TRACE") && log.lines().count() > 100,
+        "trace logging was on"
+    );
+    let forbidden = [
+        ("CPF", "52998224725".to_owned()),
+        ("formatted CPF", "529.982.247-25".to_owned()),
+        ("invalid CPF", "123.456.789-00".to_owned()),
+        ("phone", "5511976543210".to_owned()),
+        ("phone as typed", "97654-3210".to_owned()),
+        ("contact", "Quitéria".to_owned()),
+        ("contact phone", "32221111".to_owned()),
+        ("allergen", "Sulfametoxazol".to_owned()),
+        ("note", "Reação grave".to_owned()),
+        ("message text", "renovar a receita".to_owned()),
+        ("session token", token[8..].to_owned()),
+        ("password", password.clone()),
+        ("wrong password", "tentativa-errada-123".to_owned()),
+        ("TOTP secret", totp_secret),
+    ];
+    for (what, needle) in forbidden {
+        assert!(!log.contains(&needle), "the log contains a {what}");
+    }
 }
