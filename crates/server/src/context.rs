@@ -44,6 +44,8 @@ pub struct Services {
     pub store: Arc<dyn Store>,
     pub keys: KeyRings,
     pub audit: AuditChains,
+    /// Group commit of the audit entries of reads.
+    pub audit_sink: crate::audit::sink::AuditSink,
     /// HMAC key of the one-time login codes.
     pub one_time_code_key: SecretKey,
     /// HMAC key that pseudonymises login identifiers (e-mail) for rate limiting.
@@ -62,6 +64,7 @@ impl Services {
         whatsapp: austa_whatsapp::CloudApi,
         clock: Clock,
     ) -> Self {
+        let audit_sink = crate::audit::sink::AuditSink::start(Arc::clone(&store), master, clock.clone());
         let platform_key = austa_crypto::envelope::DataKey::from_material(1, master.platform_data_key());
         Self {
             platform_data: austa_crypto::envelope::KeyRing::single(Uuid::nil(), platform_key),
@@ -69,6 +72,7 @@ impl Services {
             store,
             keys: KeyRings::new(master),
             audit: AuditChains::new(master),
+            audit_sink,
             one_time_code_key: master.one_time_code_key(),
             login_subject_key: master.one_time_code_key().derive(&[b"login-subject/v1"]),
             clock,

@@ -12,6 +12,7 @@ pub struct Work<'s> {
     pub services: &'s Services,
     pub actor: Actor,
     tx: Box<dyn Tx>,
+    mode: TxMode,
     events: Vec<AuditEvent>,
 }
 
@@ -23,6 +24,7 @@ impl<'s> Work<'s> {
             services,
             actor: actor.clone(),
             tx,
+            mode,
             events: Vec::new(),
         })
     }
@@ -36,7 +38,14 @@ impl<'s> Work<'s> {
     }
 
     /// Appends the audit entries, then commits. Nothing is committed if the audit append fails.
+    /// A read's entries go through the group-commit sink once its read transaction has ended; this
+    /// returns (and the caller may answer) only when they are durable.
     pub async fn commit(mut self) -> Result<()> {
+        if self.mode == TxMode::Read {
+            let events = std::mem::take(&mut self.events);
+            self.tx.commit().await?;
+            return self.services.audit_sink.record(&self.actor, events).await;
+        }
         if !self.events.is_empty() {
             let events = std::mem::take(&mut self.events);
             self.services
@@ -68,9 +77,10 @@ impl Work<'_> {
                 let actor = self.actor.clone();
                 let _ = self.rollback().await;
                 if let crate::error::Error::Denied { event, .. } = &error {
-                    let mut denial = Work::begin(services, &actor, TxMode::Write).await?;
-                    denial.record((**event).clone());
-                    denial.commit().await?;
+                    services
+                        .audit_sink
+                        .record(&actor, vec![(**event).clone()])
+                        .await?;
                 }
                 Err(error)
             }

@@ -92,7 +92,7 @@ pub async fn list(
         cursor: q.cursor,
     }
     .query()?;
-    let page = transact!(&state.services, &actor, TxMode::Write, |work| audit_logs::list(
+    let page = transact!(&state.services, &actor, TxMode::Read, |work| audit_logs::list(
         work, filter, query
     )
     .await)?;

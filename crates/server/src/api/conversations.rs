@@ -64,7 +64,7 @@ pub async fn list(
         status,
     };
     Ok(Json(
-        transact!(&state.services, &actor, TxMode::Write, |work| {
+        transact!(&state.services, &actor, TxMode::Read, |work| {
             conversations::list(work, org, filter, query).await
         })?
         .into(),
@@ -86,7 +86,7 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> Result<Json<ConversationView>> {
     let id: ConversationId = parse_id(&id)?;
-    Ok(Json(transact!(&state.services, &actor, TxMode::Write, |work| {
+    Ok(Json(transact!(&state.services, &actor, TxMode::Read, |work| {
         conversations::get(work, id).await
     })?))
 }
@@ -109,7 +109,7 @@ pub async fn messages(
     let id: ConversationId = parse_id(&id)?;
     let query = paging.query()?;
     Ok(Json(
-        transact!(&state.services, &actor, TxMode::Write, |work| {
+        transact!(&state.services, &actor, TxMode::Read, |work| {
             conversations::messages(work, id, query).await
         })?
         .into(),

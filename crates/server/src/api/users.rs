@@ -105,7 +105,7 @@ pub async fn list(
     let actor = in_organization(&actor, org);
     let services = &state.services;
     if let Some(cpf) = filter.cpf {
-        let found = transact!(services, &actor, TxMode::Write, |work| patients::find_by_cpf(
+        let found = transact!(services, &actor, TxMode::Read, |work| patients::find_by_cpf(
             work, org, &cpf
         )
         .await)?;
@@ -127,7 +127,7 @@ pub async fn list(
     if let Some(active) = filter.is_active {
         query = query.filter("is_active", Value::Bool(active));
     }
-    let page = transact!(services, &actor, TxMode::Write, |work| patients::list(
+    let page = transact!(services, &actor, TxMode::Read, |work| patients::list(
         work, org, query
     )
     .await)?;
@@ -150,7 +150,7 @@ pub async fn get(
 ) -> Result<Json<PatientRecord>> {
     let id: UserId = parse(&id)?;
     let actor = scoped_for_user(&state.services, &actor, id).await?;
-    Ok(Json(transact!(&state.services, &actor, TxMode::Write, |work| {
+    Ok(Json(transact!(&state.services, &actor, TxMode::Read, |work| {
         patients::get(work, id).await
     })?))
 }
@@ -227,7 +227,7 @@ pub async fn list_health_data(
         data_type,
         active: q.is_active,
     };
-    let page = transact!(&state.services, &actor, TxMode::Write, |work| health_data::list(
+    let page = transact!(&state.services, &actor, TxMode::Read, |work| health_data::list(
         work, id, filter, query
     )
     .await)?;
@@ -281,7 +281,7 @@ pub async fn get_health_data(
 ) -> Result<Json<HealthRecord>> {
     let (id, record): (UserId, HealthDataId) = (parse(&id)?, parse(&record)?);
     let actor = scoped_for_user(&state.services, &actor, id).await?;
-    Ok(Json(transact!(&state.services, &actor, TxMode::Write, |work| {
+    Ok(Json(transact!(&state.services, &actor, TxMode::Read, |work| {
         health_data::get(work, id, record).await
     })?))
 }

@@ -3,6 +3,7 @@
 
 pub mod chain;
 pub mod checkpoint;
+pub mod sink;
 pub mod verify;
 
 use austa_domain::enums::{AuditAction, RiskLevel};

@@ -1,0 +1,171 @@
+//! Requests per second of an authorized read of one health record (policy, decryption and its audit
+//! row written in the same transaction) against a hello-world axum route on the same machine, on
+//! SQLite and on PostgreSQL. A load tool, not a timing test: `cargo bench -p austa-server --bench
+//! api_throughput`; figures in docs/benchmarks.md.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use austa_crypto::MasterKey;
+use austa_server::app::{self, AppState};
+use austa_server::context::Clock;
+use austa_server::{bootstrap, seed};
+use austa_store::Store;
+
+const CONCURRENCY: usize = 32;
+const DURATION: Duration = Duration::from_secs(8);
+
+async fn serve(router: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+        .unwrap()
+    });
+    format!("http://{addr}")
+}
+
+/// Requests/s of `CONCURRENCY` keep-alive clients hammering `url` for `DURATION`.
+async fn load(url: String, token: Option<String>) -> f64 {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(CONCURRENCY)
+        .build()
+        .unwrap();
+    let done = Arc::new(AtomicU64::new(0));
+    let failed = Arc::new(AtomicU64::new(0));
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..CONCURRENCY {
+        let (client, url, token, done, failed) = (
+            client.clone(),
+            url.clone(),
+            token.clone(),
+            done.clone(),
+            failed.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            while start.elapsed() < DURATION {
+                let mut request = client.get(&url);
+                if let Some(t) = &token {
+                    request = request.bearer_auth(t);
+                }
+                match request.send().await {
+                    Ok(r) if r.status().is_success() => {
+                        let _ = r.bytes().await;
+                        done.fetch_add(1, Ordering::Relaxed);
+                    }
+                    _ => {
+                        failed.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert_eq!(failed.load(Ordering::Relaxed), 0, "requests failed under load");
+    done.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64()
+}
+
+async fn health_record_url(store: Arc<dyn Store>) -> (String, String) {
+    store.migrate_up(None).await.unwrap();
+    let whatsapp = austa_whatsapp::CloudApi::new("http://127.0.0.1:9").unwrap();
+    let services = bootstrap::assemble(store, &MasterKey::generate().unwrap(), whatsapp, Clock::system())
+        .await
+        .unwrap();
+    let demo = seed::demo(&services).await.unwrap();
+    let password = demo.logins.unwrap()["password"].as_str().unwrap().to_owned();
+    let base = serve(app::router(AppState { services })).await;
+    let client = reqwest::Client::new();
+    let login: serde_json::Value = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({"email": "medico@demo.austa.care", "password": password}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["token"].as_str().unwrap().to_owned();
+    let patients: serde_json::Value = client
+        .get(format!("{base}/api/v1/users?limit=1"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let patient = patients["items"][0]["id"].as_str().unwrap().to_owned();
+    let records: serde_json::Value = client
+        .get(format!(
+            "{base}/api/v1/users/{patient}/health-data?type=VITAL_SIGN&limit=1"
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let record = records["items"][0]["id"].as_str().unwrap().to_owned();
+    (
+        format!("{base}/api/v1/users/{patient}/health-data/{record}"),
+        token,
+    )
+}
+
+fn main() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let hello =
+            serve(axum::Router::new().route("/hello", axum::routing::get(|| async { "hello" }))).await;
+        let baseline = load(format!("{hello}/hello"), None).await;
+        println!(
+            "hello-world axum route: {baseline:.0} requests/s ({CONCURRENCY} connections, {DURATION:?})"
+        );
+
+        let dir = std::env::temp_dir().join(format!("austa-bench-{}", uuid::Uuid::now_v7().simple()));
+        let sqlite: Arc<dyn Store> = Arc::new(
+            austa_store_sqlite::SqliteStore::open(&dir.join("austa.db"))
+                .await
+                .unwrap(),
+        );
+        let (url, token) = health_record_url(sqlite).await;
+        let rate = load(url, Some(token)).await;
+        println!(
+            "GET health record + audit, SQLite: {rate:.0} requests/s, ratio {:.2}",
+            rate / baseline
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+
+        match austa_testkit::postgres().await {
+            Some(db) => {
+                let pg: Arc<dyn Store> = Arc::new(
+                    austa_store_postgres::PostgresStore::connect(&db.url)
+                        .await
+                        .unwrap(),
+                );
+                let (url, token) = health_record_url(pg).await;
+                let rate = load(url, Some(token)).await;
+                println!(
+                    "GET health record + audit, PostgreSQL: {rate:.0} requests/s, ratio {:.2}",
+                    rate / baseline
+                );
+            }
+            None => println!("PostgreSQL: not available, skipped"),
+        }
+    });
+}
