@@ -152,18 +152,30 @@ impl AuditChains {
         events: Vec<AuditEvent>,
         now: OffsetDateTime,
     ) -> Result<()> {
+        self.append_many(tx, events.into_iter().map(|e| (actor, e)).collect(), now)
+            .await
+    }
+
+    /// Writes the events of several actors (a group commit): each organization's events go to one of
+    /// its chains, whose head is locked and advanced once for all of them.
+    pub async fn append_many(
+        &self,
+        tx: &mut dyn Tx,
+        events: Vec<(&Actor, AuditEvent)>,
+        now: OffsetDateTime,
+    ) -> Result<()> {
         // A member's events belong to the member's organization, whatever the event says.
-        let mut groups: Vec<(Option<OrganizationId>, Vec<AuditEvent>)> = Vec::new();
-        for event in events {
+        let mut groups: Vec<(Option<OrganizationId>, Vec<(&Actor, AuditEvent)>)> = Vec::new();
+        for (actor, event) in events {
             let org = actor.principal.organization().or(event.organization);
             match groups.iter_mut().find(|(o, _)| *o == org) {
-                Some((_, list)) => list.push(event),
-                None => groups.push((org, vec![event])),
+                Some((_, list)) => list.push((actor, event)),
+                None => groups.push((org, vec![(actor, event)])),
             }
         }
         for (org, events) in groups {
             let shard = random::below(SHARDS)?;
-            self.append_to_chain(tx, actor, org, &chain_id(org, shard), events, now)
+            self.append_to_chain(tx, org, &chain_id(org, shard), events, now)
                 .await?;
         }
         Ok(())
@@ -172,10 +184,9 @@ impl AuditChains {
     async fn append_to_chain(
         &self,
         tx: &mut dyn Tx,
-        actor: &Actor,
         org: Option<OrganizationId>,
         chain: &str,
-        events: Vec<AuditEvent>,
+        events: Vec<(&Actor, AuditEvent)>,
         now: OffsetDateTime,
     ) -> Result<()> {
         let id = head_id(chain);
@@ -191,7 +202,7 @@ impl AuditChains {
             .as_slice()
             .try_into()
             .map_err(|_| Error::internal("audit chain head holds a malformed MAC"))?;
-        for event in events {
+        for (actor, event) in events {
             head.seq += 1;
             let mut entry = AuditLog {
                 id: AuditLogId::generate(),
