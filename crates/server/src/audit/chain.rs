@@ -18,6 +18,9 @@ use super::{AuditEvent, canonical_json};
 use crate::context::Actor;
 use crate::error::{Error, Result};
 
+/// Events to append, each with the actor who caused it.
+type Batch<'a> = Vec<(&'a Actor, AuditEvent)>;
+
 /// Chains per organization: how many writers of one organization can append at the same time.
 pub const SHARDS: u32 = 8;
 
@@ -161,11 +164,11 @@ impl AuditChains {
     pub async fn append_many(
         &self,
         tx: &mut dyn Tx,
-        events: Vec<(&Actor, AuditEvent)>,
+        events: Batch<'_>,
         now: OffsetDateTime,
     ) -> Result<()> {
         // A member's events belong to the member's organization, whatever the event says.
-        let mut groups: Vec<(Option<OrganizationId>, Vec<(&Actor, AuditEvent)>)> = Vec::new();
+        let mut groups: Vec<(Option<OrganizationId>, Batch<'_>)> = Vec::new();
         for (actor, event) in events {
             let org = actor.principal.organization().or(event.organization);
             match groups.iter_mut().find(|(o, _)| *o == org) {
@@ -186,7 +189,7 @@ impl AuditChains {
         tx: &mut dyn Tx,
         org: Option<OrganizationId>,
         chain: &str,
-        events: Vec<(&Actor, AuditEvent)>,
+        events: Batch<'_>,
         now: OffsetDateTime,
     ) -> Result<()> {
         let id = head_id(chain);
