@@ -161,12 +161,7 @@ impl AuditChains {
 
     /// Writes the events of several actors (a group commit): each organization's events go to one of
     /// its chains, whose head is locked and advanced once for all of them.
-    pub async fn append_many(
-        &self,
-        tx: &mut dyn Tx,
-        events: Batch<'_>,
-        now: OffsetDateTime,
-    ) -> Result<()> {
+    pub async fn append_many(&self, tx: &mut dyn Tx, events: Batch<'_>, now: OffsetDateTime) -> Result<()> {
         // A member's events belong to the member's organization, whatever the event says.
         let mut groups: Vec<(Option<OrganizationId>, Batch<'_>)> = Vec::new();
         for (actor, event) in events {
