@@ -867,6 +867,9 @@ async fn openapi_documents_every_route_and_error() {
         ("patch", "/users/{id}/health-data/{record}"),
         ("delete", "/users/{id}/health-data/{record}"),
         ("post", "/users/{id}/break-glass"),
+        ("get", "/users/{id}/care-team"),
+        ("post", "/users/{id}/care-team"),
+        ("delete", "/users/{id}/care-team/{provider}"),
         ("get", "/providers"),
         ("post", "/providers"),
         ("get", "/providers/{id}"),
@@ -935,4 +938,118 @@ async fn openapi_documents_every_route_and_error() {
             .contains("frame-ancestors 'none'")
     );
     assert!(page.text().await.unwrap().contains("/api/v1/openapi.json"));
+}
+
+on_both_backends!(care_team_opens_confidential_data_and_api_keys_revoke);
+async fn care_team_opens_confidential_data_and_api_keys_revoke(api: Api) {
+    let demo = austa_server::seed::demo(&api.services).await.unwrap();
+    let logins = demo.logins.unwrap();
+    let password = logins["password"].as_str().unwrap().to_owned();
+    let totp = TotpSecret::from_uri(logins["admin"]["totpUri"].as_str().unwrap()).unwrap();
+    let admin = api
+        .login("admin@demo.austa.care", &password, Some(code_now(&totp, 0)))
+        .await
+        .1["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let nurse = api.login("enfermeira@demo.austa.care", &password, None).await.1["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let nurse_id = api.get("/me", &nurse).await.1["id"].as_str().unwrap().to_owned();
+
+    // Find a patient with a CONFIDENTIAL record (the admin sees everything).
+    let patients = api.get("/users?limit=50", &admin).await.1;
+    let mut target = None;
+    for p in patients["items"].as_array().unwrap() {
+        let id = p["id"].as_str().unwrap().to_owned();
+        let records = api
+            .get(&format!("/users/{id}/health-data?limit=50"), &admin)
+            .await
+            .1;
+        if let Some(r) = records["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["sensitivityLevel"] == "CONFIDENTIAL")
+        {
+            target = Some((id, r["id"].as_str().unwrap().to_owned()));
+            break;
+        }
+    }
+    let (patient, record) = target.expect("the demo has confidential records");
+    let path = format!("/users/{patient}/health-data/{record}");
+    assert_eq!(api.get(&path, &nurse).await.0, StatusCode::FORBIDDEN);
+
+    let team = format!("/users/{patient}/care-team");
+    let (status, _) = api
+        .post(&team, Some(&nurse), json!({"providerUserId": nurse_id}))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "providers do not add themselves");
+    let (status, added) = api
+        .post(&team, Some(&admin), json!({"providerUserId": nurse_id}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{added}");
+    let (status, problem) = api
+        .post(&team, Some(&admin), json!({"providerUserId": nurse_id}))
+        .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (StatusCode::CONFLICT, Some("already_in_care_team"))
+    );
+    let (status, problem) = api
+        .post(&team, Some(&admin), json!({"providerUserId": patient}))
+        .await;
+    assert_eq!(
+        (status, problem["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("providerUserId"))
+    );
+    assert_eq!(
+        api.get(&path, &nurse).await.0,
+        StatusCode::OK,
+        "the care team reads without break-glass"
+    );
+    let members = api.get(&team, &nurse).await.1;
+    assert!(
+        members
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["providerUserId"] == nurse_id.as_str())
+    );
+    let (status, _, _) = api
+        .call(
+            reqwest::Method::DELETE,
+            &format!("{team}/{nurse_id}"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        api.get(&path, &nurse).await.0,
+        StatusCode::FORBIDDEN,
+        "removal takes effect at once"
+    );
+
+    // API keys: revoked keys stop working at once.
+    let key = api_keys::create(
+        &api.services,
+        &Actor::platform(),
+        None,
+        Role::System,
+        "temporária",
+    )
+    .await
+    .unwrap();
+    let token = key.token.expose().to_owned();
+    assert_eq!(api.get("/organizations", &token).await.0, StatusCode::OK);
+    api_keys::revoke(&api.services, &Actor::platform(), key.key.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        api.get("/organizations", &token).await.0,
+        StatusCode::UNAUTHORIZED
+    );
 }

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::{MAX_INPUT_LEN, ValidationError};
 
 /// A CID-10 code normalised to the dotted form: category `A00` or subcategory `A00.0`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Cid10(String);
 
@@ -70,6 +70,13 @@ impl Cid10 {
     }
 }
 
+/// A diagnosis code is health data: `Debug` (what logs and panics print) shows only its chapter letter.
+impl fmt::Debug for Cid10 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Cid10({}**)", self.0.chars().next().unwrap_or('?'))
+    }
+}
+
 impl fmt::Display for Cid10 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -108,6 +115,12 @@ impl From<Cid10> for String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn debug_hides_the_diagnosis() {
+        let code = Cid10::parse("F32.1").unwrap();
+        assert_eq!(format!("{code:?}"), "Cid10(F**)");
+    }
+
     use super::*;
     use proptest::prelude::*;
 

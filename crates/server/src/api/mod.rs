@@ -88,6 +88,8 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             users::delete_health_data
         ))
         .routes(routes!(users::break_glass))
+        .routes(routes!(users::care_team_list, users::care_team_add))
+        .routes(routes!(users::care_team_remove))
         .routes(routes!(providers::list, providers::create))
         .routes(routes!(providers::get, providers::update))
         .routes(routes!(conversations::list))

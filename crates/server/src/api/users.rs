@@ -17,9 +17,9 @@ use super::extract::{Authenticated, Body, ListResponse, Paging};
 use super::{AppState, idempotency, in_organization, organization_of, parse_id as parse, parse_json as body};
 use crate::context::{Actor, Services};
 use crate::error::{Error, Result};
-use crate::service::break_glass;
 use crate::service::health_data::{self, HealthDataChanges, HealthDataFilter, HealthRecord, NewHealthData};
 use crate::service::patients::{self, NewPatient, PatientChanges, PatientRecord};
+use crate::service::{break_glass, care_team};
 use crate::transact;
 
 /// Members act in their organization; a platform caller acts in the organization of the patient.
@@ -360,4 +360,90 @@ pub async fn break_glass(
         .await)
     })
     .await
+}
+
+#[utoipa::path(
+    get,
+    path = "/users/{id}/care-team",
+    tag = "users",
+    summary = "The providers of a patient's care team",
+    params(("id" = String, Path, description = "Patient id")),
+    responses(
+        (status = 200, body = Vec<care_team::Member>),
+        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed (audited)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not found, or not visible to the caller", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []))
+)]
+pub async fn care_team_list(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<care_team::Member>>> {
+    let id: UserId = parse(&id)?;
+    let actor = scoped_for_user(&state.services, &actor, id).await?;
+    Ok(Json(transact!(&state.services, &actor, TxMode::Read, |work| {
+        care_team::list(work, id).await
+    })?))
+}
+
+#[utoipa::path(
+    post,
+    path = "/users/{id}/care-team",
+    tag = "users",
+    summary = "Add a provider to a patient's care team (admins)",
+    params(("id" = String, Path, description = "Patient id")),
+    request_body = care_team::NewMember,
+    responses(
+        (status = 201, body = care_team::Member),
+        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed (audited)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not found, or not visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Conflict with stored data", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid value; `field` names it", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []))
+)]
+pub async fn care_team_add(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+    Body(input): Body<care_team::NewMember>,
+) -> Result<(StatusCode, Json<care_team::Member>)> {
+    let id: UserId = parse(&id)?;
+    let actor = scoped_for_user(&state.services, &actor, id).await?;
+    let added = transact!(&state.services, &actor, TxMode::Write, |work| care_team::add(
+        work, id, input
+    )
+    .await)?;
+    Ok((StatusCode::CREATED, Json(added)))
+}
+
+#[utoipa::path(
+    delete,
+    path = "/users/{id}/care-team/{provider}",
+    tag = "users",
+    summary = "Remove a provider from a patient's care team (admins)",
+    params(("id" = String, Path, description = "Patient id"), ("provider" = String, Path, description = "Provider's user id")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed (audited)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not found, or not visible to the caller", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []))
+)]
+pub async fn care_team_remove(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path((id, provider)): Path<(String, String)>,
+) -> Result<StatusCode> {
+    let (id, provider): (UserId, UserId) = (parse(&id)?, parse(&provider)?);
+    let actor = scoped_for_user(&state.services, &actor, id).await?;
+    transact!(&state.services, &actor, TxMode::Write, |work| care_team::remove(
+        work, id, provider
+    )
+    .await)?;
+    Ok(StatusCode::NO_CONTENT)
 }

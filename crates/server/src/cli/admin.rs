@@ -96,6 +96,19 @@ pub async fn run(config: &Config, cmd: AdminCommand) -> anyhow::Result<()> {
             let created = api_keys::create(&services, &actor, org, role, &name).await?;
             json!({"id": created.key.id, "key": created.token.expose()})
         }
+        AdminCommand::RevokeApiKey { id } => {
+            let id: austa_domain::ids::ApiKeyId = id
+                .trim()
+                .parse()
+                .map_err(|_| anyhow::anyhow!("--id must be an API key id (a UUID), not `{id}`"))?;
+            let revoked = api_keys::revoke(&services, &actor, id)
+                .await
+                .map_err(|e| match e {
+                    crate::error::Error::NotFound => anyhow::anyhow!("no API key has the id {id}"),
+                    other => other.into(),
+                })?;
+            json!({"id": revoked.id, "revokedAt": revoked.revoked_at.map(|t| t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default())})
+        }
     };
     println!("{output}");
     services.store.close().await;

@@ -91,6 +91,11 @@ pub enum AdminCommand {
         #[arg(long, default_value = "api key")]
         name: String,
     },
+    /// Revoke an API key at once. Prints {"id": …, "revokedAt": …}.
+    RevokeApiKey {
+        #[arg(long, value_name = "ID")]
+        id: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -71,3 +71,35 @@ pub async fn create(
     work.commit().await?;
     Ok(CreatedKey { key: created, token })
 }
+
+/// Revokes a key at once: the next request with it is refused.
+pub async fn revoke(services: &Services, actor: &Actor, id: ApiKeyId) -> Result<ApiKey> {
+    let platform = Actor {
+        principal: Principal::system(),
+        ..actor.clone()
+    };
+    let now = services.clock.now();
+    crate::transact!(services, &platform, TxMode::Write, |work| {
+        let key = work.tx().find::<ApiKey>(id).await?.ok_or(Error::NotFound)?;
+        if key.revoked_at.is_some() {
+            return Ok(key);
+        }
+        let revoked = work
+            .tx()
+            .update(&ApiKey {
+                revoked_at: Some(now),
+                updated_at: now,
+                ..key
+            })
+            .await?;
+        let mut event = AuditEvent::new(AuditAction::KeyChange, "api_keys")
+            .entity(id.as_uuid())
+            .risk(RiskLevel::High)
+            .detail("change", "revoke");
+        if let Some(org) = revoked.organization_id {
+            event = event.in_organization(org);
+        }
+        work.record(event);
+        Ok(revoked)
+    })
+}

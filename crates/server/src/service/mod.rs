@@ -5,6 +5,7 @@ pub mod api_keys;
 pub mod audit_logs;
 pub mod auth;
 pub mod break_glass;
+pub mod care_team;
 pub mod conversations;
 pub mod health_data;
 pub mod organizations;
