@@ -52,6 +52,8 @@ pub struct Services {
     pub login_subject_key: SecretKey,
     /// Seals stored idempotent responses (kept 24 hours; they may hold personal data).
     pub platform_data: austa_crypto::envelope::KeyRing,
+    /// Sessions recently checked (see `service::auth::SessionCache`).
+    pub sessions: crate::service::auth::SessionCache,
     /// Meta's Cloud API (`AUSTA_WHATSAPP_API_BASE`).
     pub whatsapp: austa_whatsapp::CloudApi,
     pub clock: Clock,
@@ -69,6 +71,7 @@ impl Services {
         Self {
             platform_data: austa_crypto::envelope::KeyRing::single(Uuid::nil(), platform_key),
             whatsapp,
+            sessions: Default::default(),
             store,
             keys: KeyRings::new(master),
             audit: AuditChains::new(master),

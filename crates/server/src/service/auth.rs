@@ -359,8 +359,49 @@ pub async fn authenticate(services: &Services, presented: &str, client: &Client)
     }
 }
 
-async fn session_actor(services: &Services, hash: Vec<u8>, client: &Client) -> Result<Actor> {
-    let now = services.clock.now();
+/// Sessions recently checked against the database. A hit skips the lookup for [`SESSION_CACHE_TTL`];
+/// logout in this process evicts at once, another process's revocation (or a deactivated account)
+/// takes effect within that delay.
+pub const SESSION_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+const SESSION_CACHE_MAX: usize = 50_000;
+
+#[derive(Default)]
+pub struct SessionCache {
+    entries: std::sync::Mutex<std::collections::HashMap<Vec<u8>, (Session, std::time::Instant)>>,
+}
+
+impl SessionCache {
+    fn get(&self, hash: &[u8]) -> Option<Session> {
+        let entries = self.entries.lock().ok()?;
+        let (session, at) = entries.get(hash)?;
+        (at.elapsed() < SESSION_CACHE_TTL).then(|| session.clone())
+    }
+
+    fn put(&self, session: Session) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= SESSION_CACHE_MAX {
+                entries.retain(|_, (_, at)| at.elapsed() < SESSION_CACHE_TTL);
+                if entries.len() >= SESSION_CACHE_MAX {
+                    entries.clear();
+                }
+            }
+            entries.insert(session.token_hash.clone(), (session, std::time::Instant::now()));
+        }
+    }
+
+    fn evict(&self, session: SessionId) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.retain(|_, (s, _)| s.id != session);
+        }
+    }
+}
+
+/// The session of a token hash, valid now: from the cache, or checked against the database
+/// (session row and account), then cached.
+async fn valid_session(services: &Services, hash: Vec<u8>, now: OffsetDateTime) -> Result<Session> {
+    if let Some(session) = services.sessions.get(&hash) {
+        return Ok(session);
+    }
     let mut tx = services
         .store
         .begin(Principal::system().scope(), TxMode::Read)
@@ -377,18 +418,25 @@ async fn session_actor(services: &Services, hash: Vec<u8>, client: &Client) -> R
     };
     let user = tx.find::<User>(session.user_id).await?;
     tx.rollback().await?;
+    let account_ok = user
+        .as_ref()
+        .is_some_and(|u| u.is_active && u.role == session.role);
+    if !account_ok || session.revoked_at.is_some() || session.expires_at <= now {
+        return Err(Error::Unauthenticated);
+    }
+    services.sessions.put(session.clone());
+    Ok(session)
+}
+
+async fn session_actor(services: &Services, hash: Vec<u8>, client: &Client) -> Result<Actor> {
+    let now = services.clock.now();
+    let session = valid_session(services, hash, now).await?;
     let idle = if session.role == Role::Patient {
         PATIENT_IDLE
     } else {
         STAFF_IDLE
     };
-    let valid = session.revoked_at.is_none()
-        && session.expires_at > now
-        && session.last_seen_at + idle > now
-        && user
-            .as_ref()
-            .is_some_and(|u| u.is_active && u.role == session.role);
-    if !valid {
+    if session.expires_at <= now || session.last_seen_at + idle <= now {
         return Err(Error::Unauthenticated);
     }
     if session.last_seen_at + TOUCH_EVERY <= now {
@@ -399,13 +447,24 @@ async fn session_actor(services: &Services, hash: Vec<u8>, client: &Client) -> R
                 TxMode::Write,
             )
             .await?;
+        // Re-read under lock: a logout elsewhere since the cache was filled must win.
+        let current = tx
+            .find_for_update::<Session>(session.id)
+            .await?
+            .ok_or(Error::Unauthenticated)?;
+        if current.revoked_at.is_some() {
+            tx.rollback().await?;
+            services.sessions.evict(session.id);
+            return Err(Error::Unauthenticated);
+        }
         let touched = Session {
             last_seen_at: now,
             updated_at: now,
-            ..session.clone()
+            ..current
         };
-        tx.update(&touched).await?;
+        let touched = tx.update(&touched).await?;
         tx.commit().await?;
+        services.sessions.put(touched);
     }
     let mut actor = client.actor(Principal::member(
         session.organization_id,
@@ -473,7 +532,9 @@ pub async fn logout(services: &Services, actor: &Actor) -> Result<()> {
             .await?;
         work.record(AuditEvent::new(AuditAction::Logout, "sessions").entity(session_id.as_uuid()));
         Ok(())
-    })
+    })?;
+    services.sessions.evict(session_id);
+    Ok(())
 }
 
 /// A patient of the organization with this phone (any of the number's accepted spellings).
