@@ -494,6 +494,61 @@ pub async fn list_filters_and_locks(store: &dyn Store) {
     tx.commit().await.unwrap();
 }
 
+/// Several rows in one statement: all or nothing, in the caller's organization only.
+pub async fn batch_insert(store: &dyn Store) {
+    let w = World::create(store).await;
+    let other = World::create(store).await;
+    let attempts: Vec<LoginAttempt> = (0..3)
+        .map(|n| LoginAttempt {
+            id: LoginAttemptId::generate(),
+            account_hash: vec![n; 32],
+            ..w.security.login_attempt.clone()
+        })
+        .collect();
+    let mut tx = store.begin(w.scope(), TxMode::Write).await.unwrap();
+    let created = tx.create_many(&attempts).await.unwrap();
+    assert!(
+        created == attempts,
+        "a batch insert returns what was written, in order"
+    );
+    tx.commit().await.unwrap();
+    let mut tx = store.begin(w.scope(), TxMode::Read).await.unwrap();
+    for a in &attempts {
+        assert!(tx.find::<LoginAttempt>(a.id).await.unwrap().is_some());
+    }
+    tx.rollback().await.unwrap();
+
+    // A row of another organization fails the whole batch before it reaches the database.
+    let mut foreign = attempts[0].clone();
+    foreign.id = LoginAttemptId::generate();
+    foreign.organization_id = Some(other.organization.id);
+    let fresh = LoginAttempt {
+        id: LoginAttemptId::generate(),
+        ..attempts[1].clone()
+    };
+    let mut tx = store.begin(w.scope(), TxMode::Write).await.unwrap();
+    assert!(matches!(
+        tx.create_many(&[fresh.clone(), foreign]).await,
+        Err(StoreError::TenantMismatch)
+    ));
+    tx.rollback().await.unwrap();
+    // A duplicate inside a batch: a typed error, and none of the batch is kept.
+    let mut tx = store.begin(w.scope(), TxMode::Write).await.unwrap();
+    let duplicate = tx.create_many(&[fresh.clone(), attempts[2].clone()]).await;
+    assert!(
+        matches!(duplicate, Err(StoreError::UniqueViolation { .. })),
+        "{duplicate:?}"
+    );
+    tx.rollback().await.unwrap();
+    let mut tx = store.begin(w.scope(), TxMode::Read).await.unwrap();
+    assert!(tx.find::<LoginAttempt>(fresh.id).await.unwrap().is_none());
+    assert!(matches!(
+        tx.create_many::<LoginAttempt>(&[]).await,
+        Ok(ref v) if v.is_empty()
+    ));
+    tx.rollback().await.unwrap();
+}
+
 /// Cursor pagination walks every row once, in creation order, with filters applied.
 pub async fn cursor_pagination(store: &dyn Store) {
     let w = World::create(store).await;
@@ -869,4 +924,5 @@ pub async fn run_all(store: &dyn Store) {
     database_checks_are_typed(store).await;
     rollback_discards(store).await;
     list_filters_and_locks(store).await;
+    batch_insert(store).await;
 }

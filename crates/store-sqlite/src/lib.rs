@@ -258,6 +258,23 @@ impl Tx for SqliteTx {
             .ok_or(StoreError::NotFound)
     }
 
+    async fn insert_rows(
+        &mut self,
+        table: &'static TableDef,
+        rows: Vec<Vec<Value>>,
+    ) -> StoreResult<Vec<Vec<Value>>> {
+        let expected = rows.len();
+        let stmt = sql::insert_many(Dialect::Sqlite, table, &self.scope, rows)?;
+        let inserted = self.fetch(table, stmt).await?;
+        if inserted.len() != expected {
+            return Err(StoreError::Decode(format!(
+                "{} of {expected} rows inserted",
+                inserted.len()
+            )));
+        }
+        Ok(inserted)
+    }
+
     async fn get_row(&mut self, table: &'static TableDef, id: Uuid) -> StoreResult<Option<Vec<Value>>> {
         let stmt = sql::select_by_id(Dialect::Sqlite, table, &self.scope, id);
         Ok(self.fetch(table, stmt).await?.into_iter().next())

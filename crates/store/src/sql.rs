@@ -245,6 +245,47 @@ pub fn insert(
     Ok(b.finish(sql))
 }
 
+/// Rows inserted by one statement (a batch): `INSERT … VALUES (…), (…) RETURNING …`.
+pub fn insert_many(
+    dialect: Dialect,
+    table: &TableDef,
+    scope: &TenantScope,
+    rows: Vec<Vec<Value>>,
+) -> StoreResult<Statement> {
+    if rows.is_empty() {
+        return Err(StoreError::Decode("an insert needs at least one row".into()));
+    }
+    if rows.len() > MAX_BATCH_ROWS {
+        return Err(StoreError::Decode(format!(
+            "at most {MAX_BATCH_ROWS} rows per insert"
+        )));
+    }
+    let mut b = Builder::new(dialect);
+    let mut tuples = Vec::with_capacity(rows.len());
+    for row in rows {
+        check_row(table, &row)?;
+        check_tenant(table, scope, &row)?;
+        let placeholders: Vec<String> = table
+            .columns
+            .iter()
+            .zip(row)
+            .map(|(c, v)| b.bind(c.kind, v))
+            .collect();
+        tuples.push(format!("({})", placeholders.join(", ")));
+    }
+    let sql = format!(
+        "INSERT INTO {} ({}) VALUES {} RETURNING {}",
+        table.name,
+        column_list(table),
+        tuples.join(", "),
+        column_list(table)
+    );
+    Ok(b.finish(sql))
+}
+
+/// Rows per batch insert: keeps the bound parameters (rows × columns) under SQLite's limit of 32766.
+pub const MAX_BATCH_ROWS: usize = 500;
+
 pub fn select_by_id(dialect: Dialect, table: &TableDef, scope: &TenantScope, id: Uuid) -> Statement {
     let mut b = Builder::new(dialect);
     let p = b.bind(Kind::Uuid, Value::Uuid(id));

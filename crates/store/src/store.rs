@@ -85,6 +85,12 @@ pub trait Store: Send + Sync {
 pub trait Tx: Send {
     fn scope(&self) -> TenantScope;
     async fn insert_row(&mut self, table: &'static TableDef, row: Vec<Value>) -> StoreResult<Vec<Value>>;
+    /// Inserts several rows with one statement (at most [`crate::sql::MAX_BATCH_ROWS`]).
+    async fn insert_rows(
+        &mut self,
+        table: &'static TableDef,
+        rows: Vec<Vec<Value>>,
+    ) -> StoreResult<Vec<Vec<Value>>>;
     async fn get_row(&mut self, table: &'static TableDef, id: Uuid) -> StoreResult<Option<Vec<Value>>>;
     /// Reads a row and locks it against concurrent writers until this transaction ends.
     async fn lock_row(&mut self, table: &'static TableDef, id: Uuid) -> StoreResult<Option<Vec<Value>>>;
@@ -116,6 +122,20 @@ impl dyn Tx + '_ {
             .await?
             .map(E::from_row)
             .transpose()
+    }
+
+    /// Creates several rows of one table with one statement per batch.
+    pub async fn create_many<E: Entity>(&mut self, entities: &[E]) -> StoreResult<Vec<E>> {
+        let mut created = Vec::with_capacity(entities.len());
+        for chunk in entities.chunks(crate::sql::MAX_BATCH_ROWS) {
+            let rows = self
+                .insert_rows(E::TABLE, chunk.iter().map(Entity::to_row).collect())
+                .await?;
+            for row in rows {
+                created.push(E::from_row(row)?);
+            }
+        }
+        Ok(created)
     }
 
     /// [`Self::find`] that locks the row until the transaction ends (compare-and-set updates).

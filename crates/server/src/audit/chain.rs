@@ -200,6 +200,7 @@ impl AuditChains {
             .as_slice()
             .try_into()
             .map_err(|_| Error::internal("audit chain head holds a malformed MAC"))?;
+        let mut entries = Vec::with_capacity(events.len());
         for (actor, event) in events {
             head.seq += 1;
             let mut entry = AuditLog {
@@ -227,9 +228,10 @@ impl AuditChains {
             };
             let mac = audit_chain::entry_mac(&key, &previous, &canonical(&entry));
             entry.entry_mac = Some(mac.to_vec());
-            tx.create(&entry).await?;
+            entries.push(entry);
             previous = mac;
         }
+        tx.create_many(&entries).await?;
         head.head_mac = previous.to_vec();
         head.updated_at = now;
         tx.update(&head).await?;
