@@ -29,13 +29,22 @@ pub fn router(state: AppState) -> Router {
             get(move || async move { axum::Json((*document).clone()) }),
         )
         .route("/docs", get(crate::api::docs_page));
+    let metrics = state.services.metrics.clone();
     Router::new()
+        .route(
+            "/metrics",
+            get(crate::metrics::endpoint).with_state(metrics.clone()),
+        )
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .nest("/api/v1", api)
         .fallback(not_found)
         .with_state(state)
         .layer(axum::middleware::from_fn(crate::api::security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            metrics,
+            crate::metrics::track,
+        ))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,

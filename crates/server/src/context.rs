@@ -52,6 +52,7 @@ pub struct Services {
     pub login_subject_key: SecretKey,
     /// Seals stored idempotent responses (kept 24 hours; they may hold personal data).
     pub platform_data: austa_crypto::envelope::KeyRing,
+    pub metrics: Arc<crate::metrics::Metrics>,
     /// Sessions recently checked (see `service::auth::SessionCache`).
     pub sessions: crate::service::auth::SessionCache,
     /// Meta's Cloud API (`AUSTA_WHATSAPP_API_BASE`).
@@ -66,15 +67,22 @@ impl Services {
         whatsapp: austa_whatsapp::CloudApi,
         clock: Clock,
     ) -> Self {
-        let audit_sink = crate::audit::sink::AuditSink::start(Arc::clone(&store), master, clock.clone());
+        let metrics = Arc::new(crate::metrics::Metrics::default());
+        let audit_sink = crate::audit::sink::AuditSink::start(
+            Arc::clone(&store),
+            master,
+            clock.clone(),
+            metrics.audit_entries.clone(),
+        );
         let platform_key = austa_crypto::envelope::DataKey::from_material(1, master.platform_data_key());
         Self {
             platform_data: austa_crypto::envelope::KeyRing::single(Uuid::nil(), platform_key),
             whatsapp,
             sessions: Default::default(),
+            metrics: metrics.clone(),
             store,
             keys: KeyRings::new(master),
-            audit: AuditChains::new(master),
+            audit: AuditChains::new(master).counting(metrics.audit_entries.clone()),
             audit_sink,
             one_time_code_key: master.one_time_code_key(),
             login_subject_key: master.one_time_code_key().derive(&[b"login-subject/v1"]),

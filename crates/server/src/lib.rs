@@ -12,6 +12,7 @@ pub mod database;
 pub mod error;
 pub mod guard;
 pub mod keys;
+pub mod metrics;
 pub mod seed;
 pub mod service;
 pub mod telemetry;

@@ -749,6 +749,30 @@ async fn platform_keys_headers_and_bad_requests(api: Api) {
         .await
         .unwrap();
     assert_eq!(huge.status(), StatusCode::PAYLOAD_TOO_LARGE);
+
+    // Metrics: per route template and status, never per id.
+    let root = api.base.trim_end_matches("/api/v1");
+    let metrics = api.http.get(format!("{root}/metrics")).send().await.unwrap();
+    assert_eq!(metrics.status(), StatusCode::OK);
+    let text = metrics.text().await.unwrap();
+    assert!(
+        text.contains(r#"austa_http_requests_total{method="GET",route="/api/v1/users/{id}",status="200"}"#),
+        "{text}"
+    );
+    assert!(text.contains(r#"route="/api/v1/auth/login",status="400""#));
+    assert!(text.contains("austa_http_request_duration_seconds_bucket"));
+    let appended: f64 = text
+        .lines()
+        .find(|l| l.starts_with("austa_audit_entries_total"))
+        .and_then(|l| l.split_whitespace().last())
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(appended >= 3.0, "audit entries are counted");
+    assert!(
+        !text.contains(patient["id"].as_str().unwrap()),
+        "no ids in labels"
+    );
 }
 
 on_both_backends!(providers_and_conversations);

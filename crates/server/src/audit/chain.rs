@@ -27,6 +27,7 @@ pub const SHARDS: u32 = 8;
 pub struct AuditChains {
     master: MasterKey,
     signer: CheckpointSigner,
+    appended: prometheus_client::metrics::counter::Counter,
 }
 
 impl std::fmt::Debug for AuditChains {
@@ -107,7 +108,14 @@ impl AuditChains {
         Self {
             master: master.clone(),
             signer: master.audit_signing_key(),
+            appended: Default::default(),
         }
+    }
+
+    /// Counts appended entries into `counter` (the `/metrics` one).
+    pub fn counting(mut self, counter: prometheus_client::metrics::counter::Counter) -> Self {
+        self.appended = counter;
+        self
     }
 
     pub fn mac_key(&self, org: Option<OrganizationId>) -> SecretKey {
@@ -232,6 +240,7 @@ impl AuditChains {
             previous = mac;
         }
         tx.create_many(&entries).await?;
+        self.appended.inc_by(entries.len() as u64);
         head.head_mac = previous.to_vec();
         head.updated_at = now;
         tx.update(&head).await?;

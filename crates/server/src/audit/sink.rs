@@ -37,9 +37,19 @@ impl std::fmt::Debug for AuditSink {
 
 impl AuditSink {
     /// Starts the writer task (inside a Tokio runtime).
-    pub fn start(store: Arc<dyn Store>, master: &MasterKey, clock: Clock) -> Self {
+    pub fn start(
+        store: Arc<dyn Store>,
+        master: &MasterKey,
+        clock: Clock,
+        appended: prometheus_client::metrics::counter::Counter,
+    ) -> Self {
         let (queue, receiver) = mpsc::channel(4 * BATCH);
-        tokio::spawn(writer(store, AuditChains::new(master), clock, receiver));
+        tokio::spawn(writer(
+            store,
+            AuditChains::new(master).counting(appended),
+            clock,
+            receiver,
+        ));
         Self { queue }
     }
 

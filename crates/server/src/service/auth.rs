@@ -316,6 +316,7 @@ async fn record_failure(
     user: Option<&User>,
     reason: &str,
 ) -> Result<()> {
+    services.metrics.login_failures.inc();
     let now = services.clock.now();
     let org = user.map(|u| u.organization_id);
     let actor = client.actor(org.map_or_else(Principal::system, Principal::system_for));
@@ -712,6 +713,7 @@ async fn record_code_failure(
     org: OrganizationId,
     user: Option<&User>,
 ) -> Result<()> {
+    services.metrics.login_failures.inc();
     let actor = client.actor(Principal::system_for(org));
     let user_id = user.map(|u| u.id);
     transact!(services, &actor, TxMode::Write, |work| {
