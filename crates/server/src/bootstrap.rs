@@ -15,6 +15,7 @@ use crate::config::Config;
 use crate::context::{Clock, Services};
 use crate::database;
 use crate::keys::master::{self, KeyOrigin};
+use austa_store::DatabaseUrl;
 
 pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     database::open(&config.database_url)
@@ -44,7 +45,24 @@ pub async fn start(config: &Config) -> anyhow::Result<Arc<Services>> {
     }
     let whatsapp = austa_whatsapp::CloudApi::new(&config.whatsapp_api_base)
         .map_err(|e| anyhow::anyhow!("cannot prepare the WhatsApp client: {e}"))?;
-    assemble(store, &loaded.key, whatsapp, Clock::system()).await
+    let checkpoint_log = config
+        .audit_checkpoint_log
+        .clone()
+        .or_else(|| match &config.database_url {
+            // The embedded default keeps them beside the database file: outside the database itself.
+            DatabaseUrl::SqliteFile(db) => Some(
+                db.parent()
+                    .unwrap_or(std::path::Path::new("."))
+                    .join("audit-checkpoints.jsonl"),
+            ),
+            _ => None,
+        });
+    if checkpoint_log.is_none() && matches!(config.database_url, DatabaseUrl::Postgres(_)) {
+        tracing::warn!(
+            "AUSTA_AUDIT_CHECKPOINT_LOG is not set: signed audit checkpoints are kept only in the database"
+        );
+    }
+    assemble_with_checkpoint_log(store, &loaded.key, whatsapp, Clock::system(), checkpoint_log).await
 }
 
 /// The services over an open, migrated store: checks the master key against the stored data keys
@@ -55,8 +73,21 @@ pub async fn assemble(
     whatsapp: austa_whatsapp::CloudApi,
     clock: Clock,
 ) -> anyhow::Result<Arc<Services>> {
+    assemble_with_checkpoint_log(store, master, whatsapp, clock, None).await
+}
+
+/// [`assemble`], also copying signed audit checkpoints to a file outside the database.
+pub async fn assemble_with_checkpoint_log(
+    store: Arc<dyn Store>,
+    master: &MasterKey,
+    whatsapp: austa_whatsapp::CloudApi,
+    clock: Clock,
+    checkpoint_log: Option<std::path::PathBuf>,
+) -> anyhow::Result<Arc<Services>> {
     check_master_key(store.as_ref(), master).await?;
-    let services = Arc::new(Services::new(store, master, whatsapp, clock));
+    let mut services = Services::new(store, master, whatsapp, clock);
+    services.checkpoint_log = checkpoint_log;
+    let services = Arc::new(services);
     ensure_platform_chains(&services).await?;
     Ok(services)
 }

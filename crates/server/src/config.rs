@@ -42,6 +42,8 @@ pub struct Config {
     pub whatsapp_app_secret: Option<SecretString>,
     pub whatsapp_verify_token: Option<SecretString>,
     pub whatsapp_api_base: String,
+    /// Where signed audit checkpoints are copied, outside the database.
+    pub audit_checkpoint_log: Option<PathBuf>,
 }
 
 /// The keys of `austa.toml` (the same names, lower case, as the variables without `AUSTA_`).
@@ -56,6 +58,7 @@ struct Layer {
     whatsapp_app_secret: Option<String>,
     whatsapp_verify_token: Option<String>,
     whatsapp_api_base: Option<String>,
+    audit_checkpoint_log: Option<PathBuf>,
 }
 
 /// Keys that hold secrets, so also accept `_FILE`.
@@ -74,6 +77,7 @@ const KEYS: &[&str] = &[
     "whatsapp_app_secret",
     "whatsapp_verify_token",
     "whatsapp_api_base",
+    "audit_checkpoint_log",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -155,6 +159,7 @@ impl Config {
                 .map(SecretString::from),
             whatsapp_api_base: pick(file.whatsapp_api_base, env.whatsapp_api_base)
                 .unwrap_or_else(|| DEFAULT_WHATSAPP_API_BASE.to_owned()),
+            audit_checkpoint_log: env.audit_checkpoint_log.or(file.audit_checkpoint_log),
         })
     }
 }
@@ -206,6 +211,7 @@ fn env_layer(env: &BTreeMap<String, String>) -> Result<Layer, ConfigError> {
         whatsapp_app_secret: take("whatsapp_app_secret"),
         whatsapp_verify_token: take("whatsapp_verify_token"),
         whatsapp_api_base: take("whatsapp_api_base"),
+        audit_checkpoint_log: take("audit_checkpoint_log").map(PathBuf::from),
     })
 }
 

@@ -53,6 +53,8 @@ pub struct Services {
     /// Seals stored idempotent responses (kept 24 hours; they may hold personal data).
     pub platform_data: austa_crypto::envelope::KeyRing,
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Where signed audit checkpoints are also appended, outside the database (JSON lines).
+    pub checkpoint_log: Option<std::path::PathBuf>,
     /// Sessions recently checked (see `service::auth::SessionCache`).
     pub sessions: crate::service::auth::SessionCache,
     /// Meta's Cloud API (`AUSTA_WHATSAPP_API_BASE`).
@@ -80,6 +82,7 @@ impl Services {
             whatsapp,
             sessions: Default::default(),
             metrics: metrics.clone(),
+            checkpoint_log: None,
             store,
             keys: KeyRings::new(master),
             audit: AuditChains::new(master).counting(metrics.audit_entries.clone()),

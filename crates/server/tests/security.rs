@@ -107,6 +107,10 @@ impl Env {
                     .execute(&mut conn)
                     .await
                     .unwrap();
+                sqlx::query("DROP TRIGGER IF EXISTS audit_checkpoints_no_delete")
+                    .execute(&mut conn)
+                    .await
+                    .unwrap();
                 for sql in statements {
                     sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
                         .execute(&mut conn)
@@ -551,4 +555,60 @@ async fn denials_are_audited_and_hide_other_organizations(env: Env) {
     assert_eq!(denials[0].actor_id, Some(nurse.id.into()));
     assert_eq!(denials[0].entity_id, Some(confidential.id.into()));
     assert!(verify::verify(&s, None).await.unwrap().intact);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+on_both_backends!(checkpoints_copied_outside_the_database_catch_a_truncation_hidden_inside_it);
+async fn checkpoints_copied_outside_the_database_catch_a_truncation_hidden_inside_it(env: Env) {
+    let log = std::env::temp_dir().join(format!(
+        "austa-checkpoints-{}.jsonl",
+        uuid::Uuid::now_v7().simple()
+    ));
+    let logged = bootstrap::assemble_with_checkpoint_log(
+        env.services.store.clone(),
+        &env.master,
+        whatsapp(),
+        clock(env.offset.clone()),
+        Some(log.clone()),
+    )
+    .await
+    .unwrap();
+    seed::demo(&logged).await.unwrap();
+    let signed = checkpoint::sign_new(&logged, None).await.unwrap();
+    assert!(signed > 0);
+    assert_eq!(std::fs::read_to_string(&log).unwrap().lines().count(), signed);
+    assert!(verify::verify(&logged, None).await.unwrap().intact);
+
+    // Someone with the database drops the chain's tail, rewinds its head, and deletes its checkpoints.
+    let chain = a_long_chain(&logged, 5).await;
+    let chain_id = chain[0].chain_id.clone().unwrap();
+    let keep = chain.len() - 2;
+    let hex: String = chain[keep - 1]
+        .entry_mac
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let literal = match env.backend {
+        Backend::Sqlite(_) => format!("X'{hex}'"),
+        Backend::Postgres(_) => format!("'\\x{hex}'::bytea"),
+    };
+    env.tamper(&[
+        format!("DELETE FROM audit_logs WHERE chain_id = '{chain_id}' AND chain_seq > {keep}"),
+        format!(
+            "UPDATE audit_chain_heads SET seq = {keep}, head_mac = {literal} WHERE chain_id = '{chain_id}'"
+        ),
+        format!("DELETE FROM audit_checkpoints WHERE chain_id = '{chain_id}'"),
+    ])
+    .await;
+    // The database alone can no longer tell...
+    assert!(verify::verify(&env.services, None).await.unwrap().intact);
+    // ...the copy outside it can.
+    let report = verify::verify(&logged, None).await.unwrap();
+    let bad = report.first_bad_entry.expect("the truncation is found");
+    assert_eq!(bad.kind, Tampering::Deleted, "{}", bad.explanation);
+    assert_eq!(bad.chain_id, chain_id);
+    let _ = std::fs::remove_file(log);
 }

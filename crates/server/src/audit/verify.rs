@@ -59,8 +59,23 @@ pub async fn verify(services: &Services, org: Option<OrganizationId>) -> Result<
     let mut tx = services.store.begin(principal.scope(), TxMode::Read).await?;
     let entries: Vec<AuditLog> = load_all(tx.as_mut()).await?;
     let heads: Vec<AuditChainHead> = load_all(tx.as_mut()).await?;
-    let checkpoints: Vec<AuditCheckpoint> = load_all(tx.as_mut()).await?;
+    let mut checkpoints: Vec<AuditCheckpoint> = load_all(tx.as_mut()).await?;
     tx.rollback().await?;
+    // The copies outside the database: deleting checkpoints from it does not hide a truncation.
+    if let Some(path) = &services.checkpoint_log {
+        let chains_in_scope: Option<String> = org.map(|o| format!("{o}/"));
+        for copy in super::checkpoint::read_log(path)? {
+            let in_scope = chains_in_scope
+                .as_deref()
+                .is_none_or(|p| copy.chain_id.starts_with(p));
+            let known = checkpoints
+                .iter()
+                .any(|c| c.chain_id == copy.chain_id && c.seq == copy.seq);
+            if in_scope && !known {
+                checkpoints.push(copy);
+            }
+        }
+    }
 
     let verifier = services.audit.signer().verifier();
     let report = |finding: Option<Finding>, chains: usize| Report {
