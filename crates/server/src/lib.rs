@@ -18,3 +18,16 @@ pub mod service;
 pub mod telemetry;
 pub mod work;
 pub mod workers;
+
+/// `Debug` that prints only the type's name: for request and response bodies that carry personal
+/// data or secrets, so that no log line or panic message can show them.
+#[macro_export]
+macro_rules! redacted_debug {
+    ($($name:ident),+ $(,)?) => {$(
+        impl ::std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(concat!(stringify!($name), "([redacted])"))
+            }
+        }
+    )+};
+}

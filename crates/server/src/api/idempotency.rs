@@ -172,3 +172,18 @@ pub async fn once<T: Serialize>(
         }
     }
 }
+
+/// A creating request: `call` runs in a writing unit of work, at most once per `Idempotency-Key`.
+/// `create_once!(services, actor, headers, bytes, |work| service::create(work, …).await)`.
+#[macro_export]
+macro_rules! create_once {
+    ($services:expr, $actor:expr, $headers:expr, $bytes:expr, |$work:ident| $call:expr) => {{
+        let key = $crate::api::idempotency::key(&$headers)?;
+        let services = $services;
+        let actor = &$actor;
+        $crate::api::idempotency::once(services, actor, key, &$bytes, async || {
+            $crate::transact!(services, actor, austa_store::TxMode::Write, |$work| $call)
+        })
+        .await
+    }};
+}

@@ -11,7 +11,7 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use super::extract::{Authenticated, Body, ListResponse, Paging};
-use super::{AppState, idempotency, in_organization, organization_of, parse_id, parse_json};
+use super::{AppState, in_organization, organization_of, parse_id, parse_json};
 use crate::error::Result;
 use crate::service::providers::{self, NewProvider, ProviderChanges, ProviderView};
 use crate::transact;
@@ -86,15 +86,10 @@ pub async fn create(
     let org = organization_of(&actor, param.organization_id)?;
     let input: NewProvider = parse_json(&bytes)?;
     let actor = in_organization(&actor, org);
-    let key = idempotency::key(&headers)?;
-    let services = &state.services;
-    idempotency::once(services, &actor, key, &bytes, async || {
-        transact!(services, &actor, TxMode::Write, |work| providers::create(
-            work, org, input
-        )
-        .await)
-    })
-    .await
+    crate::create_once!(&state.services, actor, headers, bytes, |work| providers::create(
+        work, org, input
+    )
+    .await)
 }
 
 #[utoipa::path(

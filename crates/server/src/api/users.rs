@@ -14,7 +14,7 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use super::extract::{Authenticated, Body, ListResponse, Paging};
-use super::{AppState, idempotency, in_organization, organization_of, parse_id as parse, parse_json as body};
+use super::{AppState, in_organization, organization_of, parse_id as parse, parse_json as body};
 use crate::context::{Actor, Services};
 use crate::error::{Error, Result};
 use crate::service::health_data::{self, HealthDataChanges, HealthDataFilter, HealthRecord, NewHealthData};
@@ -64,15 +64,10 @@ pub async fn create(
     let org = organization_of(&actor, param.organization_id)?;
     let input: NewPatient = body(&bytes)?;
     let actor = in_organization(&actor, org);
-    let key = idempotency::key(&headers)?;
-    let services = &state.services;
-    idempotency::once(services, &actor, key, &bytes, async || {
-        transact!(services, &actor, TxMode::Write, |work| patients::create(
-            work, org, input
-        )
-        .await)
-    })
-    .await
+    crate::create_once!(&state.services, actor, headers, bytes, |work| patients::create(
+        work, org, input
+    )
+    .await)
 }
 
 #[derive(Deserialize, Default, utoipa::IntoParams)]
@@ -254,15 +249,9 @@ pub async fn create_health_data(
     let id: UserId = parse(&id)?;
     let input: NewHealthData = body(&bytes)?;
     let actor = scoped_for_user(&state.services, &actor, id).await?;
-    let key = idempotency::key(&headers)?;
-    let services = &state.services;
-    idempotency::once(services, &actor, key, &bytes, async || {
-        transact!(services, &actor, TxMode::Write, |work| health_data::create(
-            work, id, input
-        )
-        .await)
+    crate::create_once!(&state.services, actor, headers, bytes, |work| {
+        health_data::create(work, id, input).await
     })
-    .await
 }
 
 #[utoipa::path(
@@ -351,15 +340,10 @@ pub async fn break_glass(
     let id: UserId = parse(&id)?;
     let request: break_glass::Request = body(&bytes)?;
     let actor = scoped_for_user(&state.services, &actor, id).await?;
-    let key = idempotency::key(&headers)?;
-    let services = &state.services;
-    idempotency::once(services, &actor, key, &bytes, async || {
-        transact!(services, &actor, TxMode::Write, |work| break_glass::open(
-            work, id, request
-        )
-        .await)
-    })
-    .await
+    crate::create_once!(&state.services, actor, headers, bytes, |work| break_glass::open(
+        work, id, request
+    )
+    .await)
 }
 
 #[utoipa::path(

@@ -80,12 +80,6 @@ pub struct Credentials {
     pub organization_id: Option<OrganizationId>,
 }
 
-impl std::fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Credentials([redacted])")
-    }
-}
-
 /// A new session: the token is shown to its holder once.
 #[derive(Debug)]
 pub struct Issued {
@@ -727,3 +721,5 @@ async fn record_code_failure(
         Ok(())
     })
 }
+
+crate::redacted_debug!(Credentials);

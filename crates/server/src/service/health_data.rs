@@ -97,12 +97,6 @@ pub struct HealthDataChanges {
     pub verify: Option<bool>,
 }
 
-impl std::fmt::Debug for HealthDataChanges {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("HealthDataChanges([redacted])")
-    }
-}
-
 /// What a record's type is by default: mental-health and similar are set CONFIDENTIAL by staff.
 fn default_sensitivity(data_type: HealthDataType) -> SensitivityLevel {
     match data_type {
@@ -487,3 +481,5 @@ fn view(record: HealthData, data: serde_json::Value, notes: Option<String>) -> H
         updated_at: record.updated_at,
     }
 }
+
+crate::redacted_debug!(HealthDataChanges);

@@ -173,12 +173,6 @@ pub struct OrganizationChanges {
     pub settings: Option<SettingsChanges>,
 }
 
-impl std::fmt::Debug for OrganizationChanges {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("OrganizationChanges([redacted])")
-    }
-}
-
 const ACCESS_TOKEN_FIELD: austa_crypto::envelope::Field =
     austa_crypto::envelope::Field::new("organizations", "whatsapp_access_token_encrypted");
 
@@ -335,3 +329,5 @@ pub async fn update(
     );
     Ok(view(updated))
 }
+
+crate::redacted_debug!(OrganizationChanges);

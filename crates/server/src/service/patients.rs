@@ -31,12 +31,6 @@ pub struct EmergencyContact {
     pub relationship: Option<String>,
 }
 
-impl std::fmt::Debug for EmergencyContact {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("EmergencyContact([redacted])")
-    }
-}
-
 /// A patient as the API shows it: decrypted, CPF masked (minimum necessary).
 #[derive(Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -81,12 +75,6 @@ pub struct NewPatient {
     pub emergency_contact: Option<EmergencyContact>,
 }
 
-impl std::fmt::Debug for NewPatient {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("NewPatient([redacted])")
-    }
-}
-
 /// A partial update: absent fields stay as they are.
 #[derive(Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -99,12 +87,6 @@ pub struct PatientChanges {
     pub timezone: Option<String>,
     pub emergency_contact: Option<EmergencyContact>,
     pub is_active: Option<bool>,
-}
-
-impl std::fmt::Debug for PatientChanges {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("PatientChanges([redacted])")
-    }
 }
 
 pub fn validate_language(value: &str) -> Result<String> {
@@ -510,3 +492,5 @@ pub async fn record(work: &mut Work<'_>, user: User, known_cpf: Option<&Cpf>) ->
         updated_at: user.updated_at,
     })
 }
+
+crate::redacted_debug!(EmergencyContact, NewPatient, PatientChanges);
