@@ -336,22 +336,18 @@ async fn tampered(kind: &str) -> Vec<(Env, Tampering, Option<i64>)> {
                 Tampering::Deleted,
                 Some(2),
             ),
-            "insert" => {
-                let org = chain[0].organization_id.unwrap();
-                (
-                    vec![format!(
-                        "INSERT INTO audit_logs (id, organization_id, action, entity_type, risk_level, occurred_at, related_ids, details) \
-                         VALUES ('{}', '{org}', 'READ', 'health_data', 'LOW', '{}', '{{}}', '{{}}')",
-                        uuid::Uuid::now_v7(),
-                        chain[0]
-                            .occurred_at
-                            .format(&time::format_description::well_known::Rfc3339)
-                            .unwrap()
-                    )],
-                    Tampering::Inserted,
-                    None,
-                )
-            }
+            // A forged entry, its columns copied from a real one (so it is well-formed), outside the chain.
+            "insert" => (
+                vec![format!(
+                    "INSERT INTO audit_logs (id, organization_id, action, entity_type, risk_level, occurred_at, related_ids, details) \
+                     SELECT '{}', organization_id, 'READ', 'health_data', 'LOW', occurred_at, related_ids, details \
+                     FROM audit_logs WHERE id = '{}'",
+                    uuid::Uuid::now_v7(),
+                    id(0)
+                )],
+                Tampering::Inserted,
+                None,
+            ),
             "reorder" => (
                 vec![
                     format!("UPDATE audit_logs SET chain_seq = -1 WHERE id = '{}'", id(1)),
