@@ -1,6 +1,8 @@
-//! The WhatsApp Cloud API as the platform uses it. Sending: `POST {base}/{phone_number_id}/messages`
-//! with the organization's bearer token (see `fixtures/whatsapp/CLOUD_API_NOTES.md` §4).
+//! The WhatsApp Cloud API as the platform uses it: the signature of inbound webhooks, and sending
+//! (`POST {base}/{phone_number_id}/messages` with the organization's bearer token). Reference:
+//! `fixtures/whatsapp/CLOUD_API_NOTES.md`.
 
 pub mod send;
+pub mod signature;
 
 pub use send::{CloudApi, SendError, Sent};
