@@ -259,6 +259,11 @@ vocabulary! {
 }
 
 vocabulary! {
+    /// A background job's state: DEAD once its attempts are spent (kept for inspection).
+    JobStatus as "status" { Pending = "PENDING", Running = "RUNNING", Done = "DONE", Dead = "DEAD" }
+}
+
+vocabulary! {
     /// A data key version's life: PRIMARY encrypts, ACTIVE only decrypts (rows not yet re-encrypted),
     /// RETIRED is destroyed once no row uses it.
     KeyState as "state" { Primary = "PRIMARY", Active = "ACTIVE", Retired = "RETIRED" }

@@ -88,6 +88,8 @@ id_type!(
     CareAssignmentId,
     BreakGlassGrantId,
     IdempotencyKeyId,
+    JobId,
+    WebhookDeliveryId,
     AuditChainHeadId,
     AuditCheckpointId,
 );

@@ -35,6 +35,10 @@ pub fn router(state: AppState) -> Router {
             "/metrics",
             get(crate::metrics::endpoint).with_state(metrics.clone()),
         )
+        .route(
+            "/webhooks/whatsapp",
+            get(crate::api::webhooks::verify).post(crate::api::webhooks::receive),
+        )
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .nest("/api/v1", api)

@@ -62,7 +62,12 @@ pub async fn start(config: &Config) -> anyhow::Result<Arc<Services>> {
             "AUSTA_AUDIT_CHECKPOINT_LOG is not set: signed audit checkpoints are kept only in the database"
         );
     }
-    assemble_with_checkpoint_log(store, &loaded.key, whatsapp, Clock::system(), checkpoint_log).await
+    let options = Options {
+        checkpoint_log,
+        whatsapp_app_secret: config.whatsapp_app_secret.clone(),
+        whatsapp_verify_token: config.whatsapp_verify_token.clone(),
+    };
+    assemble_with(store, &loaded.key, whatsapp, Clock::system(), options).await
 }
 
 /// The services over an open, migrated store: checks the master key against the stored data keys
@@ -73,20 +78,33 @@ pub async fn assemble(
     whatsapp: austa_whatsapp::CloudApi,
     clock: Clock,
 ) -> anyhow::Result<Arc<Services>> {
-    assemble_with_checkpoint_log(store, master, whatsapp, clock, None).await
+    assemble_with(store, master, whatsapp, clock, Options::default()).await
 }
 
-/// [`assemble`], also copying signed audit checkpoints to a file outside the database.
-pub async fn assemble_with_checkpoint_log(
+/// What the configuration adds to the services.
+#[derive(Debug, Default)]
+pub struct Options {
+    /// Where signed audit checkpoints are also appended, outside the database.
+    pub checkpoint_log: Option<std::path::PathBuf>,
+    /// Checks `X-Hub-Signature-256` of WhatsApp webhooks.
+    pub whatsapp_app_secret: Option<secrecy::SecretString>,
+    /// Answers Meta's verification handshake.
+    pub whatsapp_verify_token: Option<secrecy::SecretString>,
+}
+
+/// [`assemble`] with the configured extras.
+pub async fn assemble_with(
     store: Arc<dyn Store>,
     master: &MasterKey,
     whatsapp: austa_whatsapp::CloudApi,
     clock: Clock,
-    checkpoint_log: Option<std::path::PathBuf>,
+    options: Options,
 ) -> anyhow::Result<Arc<Services>> {
     check_master_key(store.as_ref(), master).await?;
     let mut services = Services::new(store, master, whatsapp, clock);
-    services.checkpoint_log = checkpoint_log;
+    services.checkpoint_log = options.checkpoint_log;
+    services.whatsapp_app_secret = options.whatsapp_app_secret;
+    services.whatsapp_verify_token = options.whatsapp_verify_token;
     let services = Arc::new(services);
     ensure_platform_chains(&services).await?;
     Ok(services)

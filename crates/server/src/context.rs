@@ -55,6 +55,10 @@ pub struct Services {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Where signed audit checkpoints are also appended, outside the database (JSON lines).
     pub checkpoint_log: Option<std::path::PathBuf>,
+    /// `AUSTA_WHATSAPP_APP_SECRET`: checks webhook signatures (none: webhooks are refused).
+    pub whatsapp_app_secret: Option<secrecy::SecretString>,
+    /// `AUSTA_WHATSAPP_VERIFY_TOKEN`: Meta's verification handshake.
+    pub whatsapp_verify_token: Option<secrecy::SecretString>,
     /// Sessions recently checked (see `service::auth::SessionCache`).
     pub sessions: crate::service::auth::SessionCache,
     /// Meta's Cloud API (`AUSTA_WHATSAPP_API_BASE`).
@@ -83,6 +87,8 @@ impl Services {
             sessions: Default::default(),
             metrics: metrics.clone(),
             checkpoint_log: None,
+            whatsapp_app_secret: None,
+            whatsapp_verify_token: None,
             store,
             keys: KeyRings::new(master),
             audit: AuditChains::new(master).counting(metrics.audit_entries.clone()),

@@ -52,12 +52,22 @@ struct Api {
 }
 
 async fn start(store: Arc<dyn Store>) -> Api {
+    start_with(store, bootstrap::Options::default()).await
+}
+
+async fn start_with(store: Arc<dyn Store>, options: bootstrap::Options) -> Api {
     store.migrate_up(None).await.unwrap();
     let (graph_base, outbox) = graph().await;
     let whatsapp = austa_whatsapp::CloudApi::new(&graph_base).unwrap();
-    let services = bootstrap::assemble(store, &MasterKey::generate().unwrap(), whatsapp, Clock::system())
-        .await
-        .unwrap();
+    let services = bootstrap::assemble_with(
+        store,
+        &MasterKey::generate().unwrap(),
+        whatsapp,
+        Clock::system(),
+        options,
+    )
+    .await
+    .unwrap();
     let router = app::router(AppState {
         services: services.clone(),
     });
@@ -196,6 +206,31 @@ macro_rules! on_both_backends {
                 if let Some(db) = austa_testkit::postgres().await {
                     let store = std::sync::Arc::new(super::PostgresStore::connect(&db.url).await.unwrap());
                     super::$name(super::start(store).await).await;
+                }
+            }
+        }
+    };
+}
+
+/// Like `on_both_backends!`, with WhatsApp webhooks configured.
+macro_rules! on_both_backends_webhook {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                let dir = std::env::temp_dir().join(format!("austa-api-{}", uuid::Uuid::now_v7().simple()));
+                let store = std::sync::Arc::new(
+                    super::SqliteStore::open(&dir.join("austa.db"))
+                        .await
+                        .unwrap(),
+                );
+                super::$name(super::webhook_api(store).await).await;
+            }
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(db) = austa_testkit::postgres().await {
+                    let store = std::sync::Arc::new(super::PostgresStore::connect(&db.url).await.unwrap());
+                    super::$name(super::webhook_api(store).await).await;
                 }
             }
         }
@@ -1076,4 +1111,212 @@ async fn care_team_opens_confidential_data_and_api_keys_revoke(api: Api) {
         api.get("/organizations", &token).await.0,
         StatusCode::UNAUTHORIZED
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const APP_SECRET: &str = "app_secret_de_teste_123";
+
+/// A fixture file, its exact bytes, and the signature Meta sent with them.
+type SignedBody = (String, Vec<u8>, String);
+
+fn wire_fixtures() -> (Vec<SignedBody>, Vec<u8>) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../whatsapp/tests/fixtures");
+    let doc: Value = serde_json::from_slice(&std::fs::read(dir.join("signatures.json")).unwrap()).unwrap();
+    assert_eq!(doc["app_secret"], APP_SECRET);
+    let vectors = doc["vectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            let file = v["file"].as_str().unwrap().to_owned();
+            let body = std::fs::read(dir.join(&file)).unwrap();
+            (file, body, v["x_hub_signature_256"].as_str().unwrap().to_owned())
+        })
+        .collect();
+    (vectors, std::fs::read(dir.join("pretty_text.json")).unwrap())
+}
+
+async fn webhook_api(store: Arc<dyn Store>) -> Api {
+    start_with(
+        store,
+        bootstrap::Options {
+            whatsapp_app_secret: Some(SecretString::from(APP_SECRET)),
+            whatsapp_verify_token: Some(SecretString::from("token-de-verificacao")),
+            ..Default::default()
+        },
+    )
+    .await
+}
+
+impl Api {
+    fn root(&self) -> String {
+        self.base.trim_end_matches("/api/v1").to_owned()
+    }
+
+    async fn deliver(&self, body: &[u8], signature: Option<&str>) -> StatusCode {
+        let mut request = self
+            .http
+            .post(format!("{}/webhooks/whatsapp", self.root()))
+            .header("content-type", "application/json")
+            .body(body.to_vec());
+        if let Some(s) = signature {
+            request = request.header("x-hub-signature-256", s);
+        }
+        request.send().await.unwrap().status()
+    }
+
+    async fn stored(
+        &self,
+    ) -> (
+        Vec<austa_store::model::WebhookDelivery>,
+        Vec<austa_store::model::Job>,
+    ) {
+        let mut tx = self
+            .services
+            .store
+            .begin(
+                austa_domain::Principal::system().scope(),
+                austa_store::TxMode::Read,
+            )
+            .await
+            .unwrap();
+        let deliveries = tx.list(&austa_store::ListQuery::first(500)).await.unwrap().items;
+        let jobs = tx.list(&austa_store::ListQuery::first(500)).await.unwrap().items;
+        tx.rollback().await.unwrap();
+        (deliveries, jobs)
+    }
+}
+
+on_both_backends_webhook!(webhooks_are_verified_stored_once_and_queued);
+async fn webhooks_are_verified_stored_once_and_queued(api: Api) {
+    // The verification handshake.
+    let verify = |token: &str, mode: &str| {
+        api.http
+            .get(format!(
+                "{}/webhooks/whatsapp?hub.mode={mode}&hub.challenge=1158201444&hub.verify_token={token}",
+                api.root()
+            ))
+            .send()
+    };
+    let ok = verify("token-de-verificacao", "subscribe").await.unwrap();
+    assert_eq!(ok.status(), StatusCode::OK);
+    assert_eq!(ok.text().await.unwrap(), "1158201444");
+    assert_eq!(
+        verify("errado", "subscribe").await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        verify("token-de-verificacao", "unsubscribe")
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+
+    // Refused: nothing stored.
+    let (vectors, pretty) = wire_fixtures();
+    let (_, text_body, text_signature) = vectors
+        .iter()
+        .find(|(f, _, _)| f == "wire/text.json")
+        .unwrap()
+        .clone();
+    assert_eq!(api.deliver(&text_body, None).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        api.deliver(&text_body, Some("sha256=00")).await,
+        StatusCode::UNAUTHORIZED
+    );
+    let wrong = austa_whatsapp::signature::sign(b"outro segredo", &text_body);
+    assert_eq!(
+        api.deliver(&text_body, Some(&wrong)).await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        api.deliver(&pretty, Some(&text_signature)).await,
+        StatusCode::UNAUTHORIZED,
+        "re-serialized bodies fail"
+    );
+    let not_json = b"{\"object\": ";
+    let signed = austa_whatsapp::signature::sign(APP_SECRET.as_bytes(), not_json);
+    assert_eq!(
+        api.deliver(not_json, Some(&signed)).await,
+        StatusCode::BAD_REQUEST
+    );
+    let (deliveries, jobs) = api.stored().await;
+    assert!(
+        deliveries.is_empty() && jobs.is_empty(),
+        "nothing stored for refused deliveries"
+    );
+
+    // Every fixture, twice: stored once each, each with one processing job, bytes kept exactly.
+    for round in 0..2 {
+        for (file, body, signature) in &vectors {
+            assert_eq!(
+                api.deliver(body, Some(signature)).await,
+                StatusCode::OK,
+                "{file} (round {round})"
+            );
+        }
+    }
+    let (deliveries, jobs) = api.stored().await;
+    assert_eq!(deliveries.len(), vectors.len());
+    assert_eq!(jobs.len(), vectors.len());
+    assert!(
+        jobs.iter().all(|j| j.kind == "whatsapp.process_notification"
+            && j.status == austa_domain::enums::JobStatus::Pending)
+    );
+    for d in &deliveries {
+        let body = austa_server::service::webhooks::body(&api.services, d.id)
+            .await
+            .unwrap();
+        assert!(
+            vectors.iter().any(|(_, b, _)| *b == body),
+            "stored bytes are the received bytes"
+        );
+        assert!(
+            !d.body_encrypted.windows(8).any(|w| w == b"wamid.HB"),
+            "stored sealed"
+        );
+    }
+
+    // Concurrent retries of one new notification: stored once.
+    let fresh = text_body
+        .iter()
+        .map(|b| if *b == b'1' { b'2' } else { *b })
+        .collect::<Vec<u8>>();
+    let signature = austa_whatsapp::signature::sign(APP_SECRET.as_bytes(), &fresh);
+    let mut concurrent = Vec::new();
+    for _ in 0..8 {
+        let (http, url, body, signature) = (
+            api.http.clone(),
+            format!("{}/webhooks/whatsapp", api.root()),
+            fresh.clone(),
+            signature.clone(),
+        );
+        concurrent.push(tokio::spawn(async move {
+            http.post(url)
+                .header("x-hub-signature-256", signature)
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }));
+    }
+    for task in concurrent {
+        assert_eq!(task.await.unwrap(), StatusCode::OK);
+    }
+    assert_eq!(api.stored().await.0.len(), vectors.len() + 1);
+}
+
+#[tokio::test]
+async fn webhooks_are_refused_without_an_app_secret() {
+    let dir = std::env::temp_dir().join(format!("austa-api-{}", uuid::Uuid::now_v7().simple()));
+    let api = start(Arc::new(SqliteStore::open(&dir.join("austa.db")).await.unwrap())).await;
+    let (vectors, _) = wire_fixtures();
+    assert_eq!(
+        api.deliver(&vectors[0].1, Some(&vectors[0].2)).await,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    assert!(api.stored().await.0.is_empty());
 }

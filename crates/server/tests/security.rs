@@ -561,12 +561,15 @@ async fn checkpoints_copied_outside_the_database_catch_a_truncation_hidden_insid
         "austa-checkpoints-{}.jsonl",
         uuid::Uuid::now_v7().simple()
     ));
-    let logged = bootstrap::assemble_with_checkpoint_log(
+    let logged = bootstrap::assemble_with(
         env.services.store.clone(),
         &env.master,
         whatsapp(),
         clock(env.offset.clone()),
-        Some(log.clone()),
+        bootstrap::Options {
+            checkpoint_log: Some(log.clone()),
+            ..Default::default()
+        },
     )
     .await
     .unwrap();

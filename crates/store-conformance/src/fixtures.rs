@@ -119,6 +119,8 @@ pub struct Security {
     pub care_assignment: CareAssignment,
     pub break_glass_grant: BreakGlassGrant,
     pub idempotency_key: IdempotencyKey,
+    pub job: Job,
+    pub webhook_delivery: WebhookDelivery,
     pub audit_chain_head: AuditChainHead,
     pub audit_checkpoint: AuditCheckpoint,
 }
@@ -230,6 +232,37 @@ impl Security {
                 updated_at: now(),
                 deleted_at: None,
             },
+            job: Job {
+                id: JobId::generate(),
+                organization_id: Some(org),
+                kind: "conformance.test".into(),
+                payload: json!({"n": 1}),
+                status: JobStatus::Pending,
+                attempts: 0,
+                max_attempts: 5,
+                run_at: now(),
+                locked_until: None,
+                locked_by: None,
+                last_error: None,
+                dedupe_key: Some(format!("dedupe-{}", uuid::Uuid::now_v7())),
+                finished_at: None,
+                created_at: now(),
+                updated_at: now(),
+                deleted_at: None,
+            },
+            webhook_delivery: WebhookDelivery {
+                id: WebhookDeliveryId::generate(),
+                organization_id: Some(org),
+                channel: "WHATSAPP".into(),
+                body_sha256: unique(9)[..32].to_vec(),
+                body_encrypted: vec![1; 64],
+                body_bytes: 537,
+                received_at: now(),
+                processed_at: None,
+                created_at: now(),
+                updated_at: now(),
+                deleted_at: None,
+            },
             audit_chain_head: AuditChainHead {
                 id: AuditChainHeadId::generate(),
                 organization_id: Some(org),
@@ -261,6 +294,8 @@ impl Security {
         tx.create(&self.care_assignment).await.unwrap();
         tx.create(&self.break_glass_grant).await.unwrap();
         tx.create(&self.idempotency_key).await.unwrap();
+        tx.create(&self.job).await.unwrap();
+        tx.create(&self.webhook_delivery).await.unwrap();
         tx.create(&self.audit_chain_head).await.unwrap();
         tx.create(&self.audit_checkpoint).await.unwrap();
     }

@@ -1,6 +1,6 @@
 //! The scenarios every backend must pass. Each takes a freshly migrated store.
 
-use austa_domain::enums::{KeyState, Role};
+use austa_domain::enums::{JobStatus, KeyState, Role};
 use austa_domain::ids::*;
 use austa_domain::{EntityId, Principal};
 use austa_store::model::*;
@@ -392,6 +392,18 @@ async fn security_tables(store: &dyn Store, w: &World) {
         k.status_code = Some(201);
         k.response_encrypted = Some(vec![1; 40]);
         bump(&mut k.updated_at);
+    })
+    .await;
+    crud_cycle(store, w, fresh.job, |j| {
+        j.status = JobStatus::Done;
+        j.attempts = 1;
+        j.finished_at = Some(now());
+        bump(&mut j.updated_at);
+    })
+    .await;
+    crud_cycle(store, w, fresh.webhook_delivery, |d| {
+        d.processed_at = Some(now());
+        bump(&mut d.updated_at);
     })
     .await;
     let head = AuditChainHead {
@@ -820,6 +832,7 @@ pub async fn database_checks_are_typed(store: &dyn Store) {
         (TasySyncLog::TABLE, w.tasy_sync_log.to_row()),
         (AuditLog::TABLE, w.audit_log.to_row()),
         (EncryptionKey::TABLE, w.security.encryption_key.to_row()),
+        (Job::TABLE, w.security.job.to_row()),
     ];
     let mut checked = 0;
     for (table, row) in samples {

@@ -67,6 +67,9 @@ pub struct ListQuery {
     pub any_of: Vec<(String, Vec<Value>)>,
     /// Newest first.
     pub descending: bool,
+    /// Lock the rows returned, skipping rows another transaction holds (PostgreSQL
+    /// `FOR UPDATE SKIP LOCKED`; a SQLite write transaction is already exclusive). For job queues.
+    pub skip_locked: bool,
 }
 
 impl ListQuery {
@@ -92,6 +95,11 @@ impl ListQuery {
 
     pub fn any_of(mut self, column: &str, values: Vec<Value>) -> Self {
         self.any_of.push((column.to_owned(), values));
+        self
+    }
+
+    pub fn skip_locked(mut self) -> Self {
+        self.skip_locked = true;
         self
     }
 
@@ -425,6 +433,9 @@ pub fn list(
         sql.push_str(&format!(" AND id {cursor_op} {p}"));
     }
     sql.push_str(&format!(" ORDER BY id {order} LIMIT {}", limit + 1));
+    if query.skip_locked && dialect == Dialect::Postgres {
+        sql.push_str(" FOR UPDATE SKIP LOCKED");
+    }
     Ok(b.finish(sql))
 }
 

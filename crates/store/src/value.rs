@@ -164,6 +164,8 @@ id_columns!(
     CareAssignmentId,
     BreakGlassGrantId,
     IdempotencyKeyId,
+    JobId,
+    WebhookDeliveryId,
     AuditChainHeadId,
     AuditCheckpointId,
 );
@@ -212,6 +214,7 @@ vocabulary_columns!(
     AuditAction,
     RiskLevel,
     KeyState,
+    JobStatus,
 );
 
 #[cfg(test)]

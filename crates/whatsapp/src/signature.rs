@@ -33,7 +33,8 @@ pub fn verify(app_secret: &[u8], body: &[u8], header: Option<&str>) -> Result<()
         .strip_prefix("sha256=")
         .and_then(decode_hex)
         .ok_or(SignatureError::Malformed)?;
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(app_secret).map_err(|_| SignatureError::Mismatch)?;
+    let mut mac =
+        <Hmac<Sha256> as KeyInit>::new_from_slice(app_secret).map_err(|_| SignatureError::Mismatch)?;
     mac.update(body);
     // `verify_slice` compares in constant time.
     mac.verify_slice(&expected).map_err(|_| SignatureError::Mismatch)

@@ -10,6 +10,7 @@ pub mod organizations;
 pub mod problem;
 pub mod providers;
 pub mod users;
+pub mod webhooks;
 
 use std::sync::Arc;
 

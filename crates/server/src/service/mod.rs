@@ -12,6 +12,7 @@ pub mod organizations;
 pub mod patients;
 pub mod providers;
 pub mod staff;
+pub mod webhooks;
 
 use austa_domain::validation::ValidationError;
 

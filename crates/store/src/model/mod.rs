@@ -7,6 +7,7 @@ mod conversations;
 mod documents;
 mod gamification;
 mod health;
+mod jobs;
 mod organizations;
 mod people;
 mod security;
@@ -18,6 +19,7 @@ pub use conversations::{Conversation, Message};
 pub use documents::Document;
 pub use gamification::{HealthPoints, Mission, OnboardingProgress, PointTransaction};
 pub use health::HealthData;
+pub use jobs::{Job, WebhookDelivery};
 pub use organizations::Organization;
 pub use people::{Provider, User};
 pub use security::{
@@ -56,6 +58,8 @@ pub const ALL_TABLES: &[&TableDef] = &[
     IdempotencyKey::TABLE,
     AuditChainHead::TABLE,
     AuditCheckpoint::TABLE,
+    Job::TABLE,
+    WebhookDelivery::TABLE,
 ];
 
 /// `<table>_pkey`, PostgreSQL's default name, used by both migration trees.
@@ -84,6 +88,8 @@ pub fn primary_key_name(table: &str) -> &'static str {
         "care_assignments" => "care_assignments_pkey",
         "break_glass_grants" => "break_glass_grants_pkey",
         "idempotency_keys" => "idempotency_keys_pkey",
+        "jobs" => "jobs_pkey",
+        "webhook_deliveries" => "webhook_deliveries_pkey",
         "audit_chain_heads" => "audit_chain_heads_pkey",
         "audit_checkpoints" => "audit_checkpoints_pkey",
         _ => "pkey",
@@ -97,7 +103,7 @@ mod tests {
 
     #[test]
     fn every_table_has_an_id_first_and_a_tenant() {
-        assert_eq!(ALL_TABLES.len(), 25);
+        assert_eq!(ALL_TABLES.len(), 27);
         for t in ALL_TABLES {
             assert_eq!(t.columns[0].name, "id", "{}", t.name);
             assert!(t.has_column(t.tenant_column()), "{}", t.name);
