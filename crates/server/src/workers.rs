@@ -1,4 +1,5 @@
-//! Background work of `austa serve`: signing audit checkpoints and re-encrypting after key rotations.
+//! Background work of `austa serve`: processing queued jobs (WhatsApp notifications), signing audit
+//! checkpoints, and re-encrypting after key rotations.
 //! Each loop survives its own errors (logged, retried next round) and stops on shutdown.
 
 use std::sync::Arc;
@@ -13,6 +14,8 @@ use crate::keys::rotation;
 
 pub const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(60);
 pub const ROTATION_INTERVAL: Duration = Duration::from_secs(5);
+/// How often an idle worker looks for queued jobs.
+pub const JOB_POLL_INTERVAL: Duration = Duration::from_millis(250);
 const ROTATION_BATCH: u32 = 200;
 
 pub struct Workers {
@@ -42,6 +45,27 @@ pub fn spawn(services: Arc<Services>) -> Workers {
                         Ok(0) => {}
                         Ok(n) => tracing::info!(checkpoints = n, "audit checkpoints signed"),
                         Err(e) => tracing::error!(error = %e, "signing audit checkpoints failed"),
+                    }
+                }
+            }
+        })),
+        tokio::spawn(every(JOB_POLL_INTERVAL, stopped.clone(), {
+            let services = services.clone();
+            let worker = format!("austa-{}-{}", std::process::id(), uuid::Uuid::now_v7().simple());
+            move || {
+                let services = services.clone();
+                let worker = worker.clone();
+                async move {
+                    // Drain what is waiting, then sleep until the next poll.
+                    loop {
+                        match crate::service::inbound::run_pending(&services, &worker, 20).await {
+                            Ok(0) => break,
+                            Ok(_) => continue,
+                            Err(e) => {
+                                tracing::error!(error = %e, "processing queued jobs failed");
+                                break;
+                            }
+                        }
                     }
                 }
             }

@@ -1320,3 +1320,235 @@ async fn webhooks_are_refused_without_an_app_secret() {
     );
     assert!(api.stored().await.0.is_empty());
 }
+
+on_both_backends_webhook!(notifications_become_messages_once_and_statuses_only_move_forward);
+async fn notifications_become_messages_once_and_statuses_only_move_forward(api: Api) {
+    use austa_domain::enums::{MessageDirection, MessageStatus, MessageType};
+    use austa_server::service::inbound;
+    use austa_store::model::{Conversation, Message, User};
+    use austa_whatsapp::webhook::{InboundMessage, Notification};
+
+    // The organization owning the fixtures' business number, and a patient who already exists.
+    let org = organizations::create(
+        &api.services,
+        &Actor::platform(),
+        organizations::NewOrganization {
+            name: "Clínica WhatsApp",
+            tax_id: "11.222.333/0001-81",
+        },
+    )
+    .await
+    .unwrap();
+    let actor = Actor::system_for(org.id);
+    let changes: organizations::OrganizationChanges = serde_json::from_value(
+        json!({"settings": {"whatsapp": {"phoneNumberId": "109876543210987", "accessToken": "token"}}}),
+    )
+    .unwrap();
+    austa_server::transact!(&api.services, &actor, austa_store::TxMode::Write, |work| {
+        organizations::update(work, org.id, changes).await
+    })
+    .unwrap();
+    let existing: austa_server::service::patients::NewPatient =
+        serde_json::from_value(json!({"name": "Maria Oliveira", "phone": "+55 11 98765-4321"})).unwrap();
+    let maria = austa_server::transact!(&api.services, &actor, austa_store::TxMode::Write, |work| {
+        austa_server::service::patients::create(work, org.id, existing).await
+    })
+    .unwrap();
+
+    // An outbound message the status fixtures are about, still queued.
+    let (vectors, _) = wire_fixtures();
+    let status_wamid = {
+        let body = &vectors
+            .iter()
+            .find(|(f, _, _)| f == "wire/status_sent.json")
+            .unwrap()
+            .1;
+        let n = Notification::parse(body).unwrap();
+        n.entry[0].changes[0].value.as_ref().unwrap().statuses[0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let wamid_for_insert = status_wamid.clone();
+    austa_server::transact!(&api.services, &actor, austa_store::TxMode::Write, |work| {
+        let conversation = work
+            .tx()
+            .create(&Conversation {
+                id: austa_domain::EntityId::generate(),
+                organization_id: org.id,
+                user_id: maria.id,
+                channel: "WHATSAPP".into(),
+                business_phone_number_id: Some("109876543210987".into()),
+                status: austa_domain::enums::ConversationStatus::Active,
+                priority: austa_domain::enums::Priority::Normal,
+                health_topics: json!([]),
+                medications_mentioned: json!([]),
+                symptoms_reported: json!([]),
+                ai_context_encrypted: None,
+                assigned_provider_id: None,
+                last_message_at: None,
+                first_response_at: None,
+                message_count: 0,
+                metrics: json!({}),
+                closed_at: None,
+                created_at: time::OffsetDateTime::now_utc(),
+                updated_at: time::OffsetDateTime::now_utc(),
+                deleted_at: None,
+            })
+            .await?;
+        let now = austa_store::value::to_stored_precision(time::OffsetDateTime::now_utc());
+        work.tx()
+            .create(&Message {
+                id: austa_domain::EntityId::generate(),
+                organization_id: org.id,
+                conversation_id: conversation.id,
+                user_id: maria.id,
+                whatsapp_message_id: Some(wamid_for_insert),
+                business_phone_number_id: Some("109876543210987".into()),
+                direction: MessageDirection::Outbound,
+                message_type: MessageType::Text,
+                content_encrypted: None,
+                media_id: None,
+                context_message_id: None,
+                status: MessageStatus::Queued,
+                status_updated_at: None,
+                error_code: None,
+                error_title: None,
+                sent_at: now,
+                delivered_at: None,
+                read_at: None,
+                ai_processed: false,
+                ai_confidence: None,
+                ai_intent: None,
+                ai_entities: json!([]),
+                health_keywords: json!([]),
+                urgency_level: None,
+                metadata: json!({}),
+                created_at: now,
+                updated_at: now,
+                deleted_at: None,
+            })
+            .await?;
+        Ok(())
+    })
+    .unwrap();
+
+    // Every fixture, twice, in file order (so `sent` arrives after `read`).
+    for _ in 0..2 {
+        for (file, body, signature) in &vectors {
+            assert_eq!(api.deliver(body, Some(signature)).await, StatusCode::OK, "{file}");
+        }
+    }
+    while inbound::run_pending(&api.services, "test-worker", 7)
+        .await
+        .unwrap()
+        > 0
+    {}
+
+    let mut expected = std::collections::BTreeSet::new();
+    for (_, body, _) in &vectors {
+        let n = Notification::parse(body).unwrap();
+        for e in &n.entry {
+            for c in &e.changes {
+                for raw in &c.value.as_ref().unwrap().messages {
+                    expected.insert(InboundMessage::parse(raw).unwrap().id);
+                }
+            }
+        }
+    }
+    let mut tx = api
+        .services
+        .store
+        .begin(
+            austa_domain::Principal::system_for(org.id).scope(),
+            austa_store::TxMode::Read,
+        )
+        .await
+        .unwrap();
+    let messages: Vec<Message> = tx.list(&austa_store::ListQuery::first(500)).await.unwrap().items;
+    let users: Vec<User> = tx.list(&austa_store::ListQuery::first(500)).await.unwrap().items;
+    tx.rollback().await.unwrap();
+    let inbound_ids: std::collections::BTreeSet<String> = messages
+        .iter()
+        .filter(|m| m.direction == MessageDirection::Inbound)
+        .map(|m| m.whatsapp_message_id.clone().unwrap())
+        .collect();
+    let inbound_count = messages
+        .iter()
+        .filter(|m| m.direction == MessageDirection::Inbound)
+        .count();
+    assert_eq!(inbound_ids, expected, "every message of every notification");
+    assert_eq!(
+        inbound_count,
+        expected.len(),
+        "each exactly once, though delivered twice"
+    );
+    for kind in [
+        MessageType::Text,
+        MessageType::Image,
+        MessageType::Audio,
+        MessageType::Reaction,
+        MessageType::Location,
+        MessageType::Unsupported,
+    ] {
+        assert!(messages.iter().any(|m| m.message_type == kind), "{kind:?} stored");
+    }
+    // The known number found Maria; the other became a new beneficiary named from the profile.
+    assert!(
+        messages
+            .iter()
+            .filter(|m| m.direction == MessageDirection::Inbound)
+            .any(|m| m.user_id == maria.id)
+    );
+    let newcomers: Vec<&User> = users
+        .iter()
+        .filter(|u| u.id != maria.id && u.role == Role::Patient)
+        .collect();
+    assert_eq!(newcomers.len(), 1);
+    assert_eq!(newcomers[0].phone.as_deref(), Some("+5511912345678"));
+    // Bodies are sealed and decrypt to what the patient wrote.
+    let text_body = {
+        let n =
+            Notification::parse(&vectors.iter().find(|(f, _, _)| f == "wire/text.json").unwrap().1).unwrap();
+        InboundMessage::parse(&n.entry[0].changes[0].value.as_ref().unwrap().messages[0]).unwrap()
+    };
+    let stored = messages
+        .iter()
+        .find(|m| m.whatsapp_message_id.as_deref() == Some(&text_body.id))
+        .unwrap();
+    let mut work = austa_server::work::Work::begin(&api.services, &actor, austa_store::TxMode::Read)
+        .await
+        .unwrap();
+    let plain = api
+        .services
+        .keys
+        .decrypt(
+            work.tx(),
+            org.id,
+            inbound::CONTENT_FIELD,
+            austa_domain::EntityId::as_uuid(&stored.id),
+            stored.content_encrypted.as_ref().unwrap(),
+        )
+        .await
+        .unwrap();
+    work.rollback().await.unwrap();
+    let content: Value = serde_json::from_slice(&plain).unwrap();
+    assert_eq!(content["text"]["body"].as_str(), text_body.text());
+    // Statuses only move forward: `sent` and `delivered` after `read` change nothing.
+    let outbound = messages
+        .iter()
+        .find(|m| m.whatsapp_message_id.as_deref() == Some(&status_wamid))
+        .unwrap();
+    assert_eq!(outbound.status, MessageStatus::Read);
+    assert!(outbound.read_at.is_some() && outbound.delivered_at.is_some());
+
+    // Running a notification again (at-least-once) adds nothing.
+    let (deliveries, _) = api.stored().await;
+    let again = inbound::process(&api.services, deliveries[0].id).await.unwrap();
+    assert_eq!(again.messages_stored, 0);
+    assert!(
+        deliveries
+            .iter()
+            .all(|d| d.organization_id.is_none() || d.organization_id == Some(org.id))
+    );
+}

@@ -4,5 +4,6 @@
 
 pub mod send;
 pub mod signature;
+pub mod webhook;
 
 pub use send::{CloudApi, SendError, Sent};

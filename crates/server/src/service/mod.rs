@@ -8,6 +8,7 @@ pub mod break_glass;
 pub mod care_team;
 pub mod conversations;
 pub mod health_data;
+pub mod inbound;
 pub mod organizations;
 pub mod patients;
 pub mod providers;
