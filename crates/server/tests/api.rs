@@ -1552,3 +1552,220 @@ async fn notifications_become_messages_once_and_statuses_only_move_forward(api: 
             .all(|d| d.organization_id.is_none() || d.organization_id == Some(org.id))
     );
 }
+
+/// A notification in Meta's format with the given messages, signed.
+fn notification(messages: Value, contacts: Value) -> (Vec<u8>, String) {
+    let body = serde_json::to_vec(&json!({
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "104587632219875", "changes": [{"field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "5511930041234", "phone_number_id": "109876543210987"},
+            "contacts": contacts,
+            "messages": messages,
+        }}]}],
+    }))
+    .unwrap();
+    let signature = austa_whatsapp::signature::sign(APP_SECRET.as_bytes(), &body);
+    (body, signature)
+}
+
+on_both_backends_webhook!(the_documented_format_beyond_the_fixtures);
+async fn the_documented_format_beyond_the_fixtures(api: Api) {
+    use austa_server::service::inbound;
+    use austa_store::model::{Message, User};
+
+    let org = organizations::create(
+        &api.services,
+        &Actor::platform(),
+        organizations::NewOrganization {
+            name: "Clínica Formato",
+            tax_id: "11.222.333/0001-81",
+        },
+    )
+    .await
+    .unwrap();
+    let actor = Actor::system_for(org.id);
+    let changes: organizations::OrganizationChanges =
+        serde_json::from_value(json!({"settings": {"whatsapp": {"phoneNumberId": "109876543210987"}}}))
+            .unwrap();
+    austa_server::transact!(&api.services, &actor, austa_store::TxMode::Write, |work| {
+        organizations::update(work, org.id, changes).await
+    })
+    .unwrap();
+    let input: austa_server::service::patients::NewPatient =
+        serde_json::from_value(json!({"name": "Paciente Antigo", "phone": "(11) 98765-1234"})).unwrap();
+    let old_number = austa_server::transact!(&api.services, &actor, austa_store::TxMode::Write, |work| {
+        austa_server::service::patients::create(work, org.id, input).await
+    })
+    .unwrap();
+
+    let ts = "1764300000";
+    let (body, signature) = notification(
+        json!([
+            // A Brazilian id without the ninth digit still finds the patient.
+            {"from": "551187651234", "id": "wamid.legacy1", "timestamp": ts, "type": "text", "text": {"body": "oi"}},
+            // A reaction removed: no emoji key.
+            {"from": "551187651234", "id": "wamid.react1", "timestamp": ts, "type": "reaction", "reaction": {"message_id": "wamid.legacy1"}},
+            // A type this code has never seen, with fields it does not know.
+            {"from": "551187651234", "id": "wamid.future1", "timestamp": ts, "type": "hologram", "hologram": {"depth": 3}, "new_field": [1, 2]},
+            // A username-only user: no `from`, only a business-scoped id; twice, one person.
+            {"from_user_id": "BR.8f2c1a", "id": "wamid.user1", "timestamp": ts, "type": "text", "text": {"body": "olá"}},
+            {"from_user_id": "BR.8f2c1a", "id": "wamid.user2", "timestamp": ts, "type": "text", "text": {"body": "tudo bem?"}},
+            // A system message.
+            {"from": "551187651234", "id": "wamid.sys1", "timestamp": ts, "type": "system", "system": {"body": "User changed number", "type": "user_changed_number"}},
+        ]),
+        json!([{"profile": {"name": "Antigo"}, "wa_id": "551187651234"}, {"profile": {"name": "Usuária"}, "user_id": "BR.8f2c1a"}]),
+    );
+    assert_eq!(api.deliver(&body, Some(&signature)).await, StatusCode::OK);
+
+    // A large batch: 1000 messages in one notification, all kept.
+    let many: Vec<Value> = (0..1000)
+        .map(|n| json!({"from": "5511987651234", "id": format!("wamid.batch{n}"), "timestamp": ts, "type": "text", "text": {"body": format!("mensagem {n}")}}))
+        .collect();
+    let (batch, batch_signature) = notification(json!(many), json!([]));
+    assert_eq!(api.deliver(&batch, Some(&batch_signature)).await, StatusCode::OK);
+    while inbound::run_pending(&api.services, "test-worker", 10)
+        .await
+        .unwrap()
+        > 0
+    {}
+
+    let mut tx = api
+        .services
+        .store
+        .begin(
+            austa_domain::Principal::system_for(org.id).scope(),
+            austa_store::TxMode::Read,
+        )
+        .await
+        .unwrap();
+    let mut messages: Vec<Message> = Vec::new();
+    let mut after = None;
+    loop {
+        let page = tx
+            .list::<Message>(&austa_store::ListQuery::first(500).after(after))
+            .await
+            .unwrap();
+        messages.extend(page.items);
+        match page.next {
+            Some(n) => after = Some(n),
+            None => break,
+        }
+    }
+    let users: Vec<User> = tx.list(&austa_store::ListQuery::first(500)).await.unwrap().items;
+    tx.rollback().await.unwrap();
+    assert_eq!(messages.len(), 1006);
+    let by_id = |id: &str| {
+        messages
+            .iter()
+            .find(|m| m.whatsapp_message_id.as_deref() == Some(id))
+            .unwrap()
+    };
+    assert_eq!(
+        by_id("wamid.legacy1").user_id,
+        old_number.id,
+        "the ninth digit is restored"
+    );
+    assert_eq!(by_id("wamid.batch999").user_id, old_number.id);
+    assert_eq!(
+        by_id("wamid.react1").message_type,
+        austa_domain::enums::MessageType::Reaction
+    );
+    assert_eq!(
+        by_id("wamid.future1").message_type,
+        austa_domain::enums::MessageType::Unsupported
+    );
+    assert_eq!(
+        by_id("wamid.sys1").message_type,
+        austa_domain::enums::MessageType::System
+    );
+    assert_eq!(
+        by_id("wamid.user1").user_id,
+        by_id("wamid.user2").user_id,
+        "one username user, one patient"
+    );
+    let username_user = users
+        .iter()
+        .find(|u| u.id == by_id("wamid.user1").user_id)
+        .unwrap();
+    assert_eq!(
+        (
+            username_user.phone.as_deref(),
+            username_user.whatsapp_id.as_deref()
+        ),
+        (None, Some("BR.8f2c1a"))
+    );
+    assert_eq!(users.len(), 2, "the old-number patient and the username user");
+}
+
+/// Random, truncated, deeply nested or invalid bodies, correctly signed or not: 200, 400 or 401,
+/// never a 5xx, and the server keeps answering.
+on_both_backends_webhook!(hostile_bodies_never_cause_a_server_error);
+async fn hostile_bodies_never_cause_a_server_error(api: Api) {
+    let (vectors, _) = wire_fixtures();
+    let text = vectors
+        .iter()
+        .find(|(f, _, _)| f == "wire/text.json")
+        .unwrap()
+        .1
+        .clone();
+    let mut bodies: Vec<Vec<u8>> = vec![
+        Vec::new(),
+        b"null".to_vec(),
+        b"[]".to_vec(),
+        b"\"texto\"".to_vec(),
+        b"{\"entry\": 7}".to_vec(),
+        b"{\"entry\": [{\"changes\": [{\"value\": {\"messages\": [1, null, {\"id\": 5}]}}]}]}".to_vec(),
+        b"{\"entry\": [{\"changes\": [{\"value\": {\"metadata\": {\"phone_number_id\": 1e400}}}]}]}".to_vec(),
+        vec![0xff, 0xfe, 0x00, 0x7b],
+        format!("{}{}", "[".repeat(5000), "]".repeat(5000)).into_bytes(),
+        format!("{{\"a\":{}1{}}}", "{\"b\":".repeat(200), "}".repeat(200)).into_bytes(),
+    ];
+    for cut in [1, 10, 100, text.len() / 2, text.len() - 1] {
+        bodies.push(text[..cut].to_vec());
+    }
+    let mut seed: u64 = 0x5eed;
+    for _ in 0..40 {
+        let len = (seed % 300) as usize;
+        let bytes: Vec<u8> = (0..len)
+            .map(|_| {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                (seed >> 33) as u8
+            })
+            .collect();
+        bodies.push(bytes);
+    }
+    for body in &bodies {
+        let signed = austa_whatsapp::signature::sign(APP_SECRET.as_bytes(), body);
+        for signature in [Some(signed.as_str()), None, Some("sha256=nothex")] {
+            let status = api.deliver(body, signature).await;
+            assert!(
+                [StatusCode::OK, StatusCode::BAD_REQUEST, StatusCode::UNAUTHORIZED].contains(&status),
+                "{status} for a body of {} bytes",
+                body.len()
+            );
+        }
+    }
+    // The stored ones are processed without error (nothing routable in them).
+    while austa_server::service::inbound::run_pending(&api.services, "test-worker", 10)
+        .await
+        .unwrap()
+        > 0
+    {}
+    let (_, jobs) = api.stored().await;
+    assert!(
+        jobs.iter()
+            .all(|j| j.status == austa_domain::enums::JobStatus::Done),
+        "every stored body is processed"
+    );
+    assert_eq!(
+        api.deliver(
+            &text,
+            Some(&vectors.iter().find(|(f, _, _)| f == "wire/text.json").unwrap().2)
+        )
+        .await,
+        StatusCode::OK
+    );
+}

@@ -303,7 +303,12 @@ async fn sender(
     profile_name: Option<String>,
     now: OffsetDateTime,
 ) -> Result<UserId> {
-    let wa_id = message.from.clone().unwrap_or_default();
+    // Username-only users (2026) have no phone number, only a business-scoped id.
+    let wa_id = message
+        .from
+        .clone()
+        .or_else(|| message.from_user_id.clone())
+        .unwrap_or_default();
     let phone = PhoneNumber::from_whatsapp_id(&wa_id).ok();
     if let Some(phone) = &phone {
         let found = work
