@@ -1698,8 +1698,8 @@ async fn the_documented_format_beyond_the_fixtures(api: Api) {
     assert_eq!(users.len(), 2, "the old-number patient and the username user");
 }
 
-/// Random, truncated, deeply nested or invalid bodies, correctly signed or not: 200, 400 or 401,
-/// never a 5xx, and the server keeps answering.
+// Random, truncated, deeply nested or invalid bodies, correctly signed or not: 200, 400 or 401,
+// never a 5xx, and the server keeps answering.
 on_both_backends_webhook!(hostile_bodies_never_cause_a_server_error);
 async fn hostile_bodies_never_cause_a_server_error(api: Api) {
     let (vectors, _) = wire_fixtures();
