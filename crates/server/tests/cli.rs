@@ -585,3 +585,202 @@ async fn nothing_personal_or_secret_reaches_the_log_even_at_trace() {
         assert!(!log.contains(&needle), "the log contains a {what}");
     }
 }
+
+/// kill -9 while notifications are being delivered and acknowledged: after a restart, every
+/// notification that got a 200 is stored and processed exactly once.
+#[tokio::test]
+async fn a_killed_server_loses_no_acknowledged_notification() {
+    const SECRET: &str = "segredo-do-app";
+    let dir = Workdir::new();
+    let env = [
+        ("AUSTA_WHATSAPP_APP_SECRET", SECRET),
+        ("AUSTA_WHATSAPP_VERIFY_TOKEN", "v"),
+    ];
+    let org = json(&austa(
+        &dir.0,
+        &env,
+        &[
+            "admin",
+            "create-org",
+            "--name",
+            "Clínica Crash",
+            "--tax-id",
+            "11.222.333/0001-81",
+        ],
+    ));
+    let org_id = org["id"].as_str().unwrap().to_owned();
+    let key = json(&austa(
+        &dir.0,
+        &env,
+        &["admin", "create-api-key", "--role", "system"],
+    ))["key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let mut server = Server::start(&dir.0, &env);
+    server.wait_healthy().await;
+    let http = http();
+    let patched = http
+        .patch(format!("{}/api/v1/organizations/{org_id}", server.base))
+        .bearer_auth(&key)
+        .json(&serde_json::json!({"settings": {"whatsapp": {"phoneNumberId": "109876543210987"}}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patched.status(), 200);
+
+    let body = |n: usize| {
+        serde_json::to_vec(&serde_json::json!({
+            "object": "whatsapp_business_account",
+            "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
+                "messaging_product": "whatsapp",
+                "metadata": {"display_phone_number": "5511930041234", "phone_number_id": "109876543210987"},
+                "contacts": [{"profile": {"name": "Paciente"}, "wa_id": "5511999990001"}],
+                "messages": [{"from": "5511999990001", "id": format!("wamid.crash{n}"), "timestamp": "1764300000",
+                              "type": "text", "text": {"body": format!("mensagem {n}")}}],
+            }}]}],
+        }))
+        .unwrap()
+    };
+    let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let total = 400;
+    let mut senders = Vec::new();
+    for lane in 0..8 {
+        let (http, url, acknowledged) = (
+            http.clone(),
+            format!("{}/webhooks/whatsapp", server.base),
+            acknowledged.clone(),
+        );
+        let bodies: Vec<(usize, Vec<u8>)> = (0..total)
+            .filter(|n| n % 8 == lane)
+            .map(|n| (n, body(n)))
+            .collect();
+        senders.push(tokio::spawn(async move {
+            for (n, body) in bodies {
+                let signature = austa_whatsapp::signature::sign(SECRET.as_bytes(), &body);
+                let sent = http
+                    .post(&url)
+                    .header("x-hub-signature-256", signature)
+                    .body(body)
+                    .send()
+                    .await;
+                if let Ok(response) = sent
+                    && response.status() == 200
+                {
+                    acknowledged.lock().unwrap().push(n);
+                }
+            }
+        }));
+    }
+    // Kill without warning once deliveries are flowing.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while acknowledged.lock().unwrap().len() < 100 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+    for s in senders {
+        s.await.unwrap();
+    }
+    let acknowledged: std::collections::BTreeSet<usize> =
+        acknowledged.lock().unwrap().iter().copied().collect();
+    assert!(
+        acknowledged.len() >= 100,
+        "deliveries were acknowledged before the kill"
+    );
+    assert!(acknowledged.len() < total, "the kill interrupted the deliveries");
+
+    // Restart: the queue resumes; wait until every stored notification is processed.
+    let mut server = Server::start(&dir.0, &env);
+    server.wait_healthy().await;
+    let store = austa_store_sqlite::SqliteStore::open(&dir.0.join("data/austa.db"))
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let (deliveries, messages) = loop {
+        use austa_store::Store;
+        let mut tx = store
+            .begin(
+                austa_domain::Principal::system().scope(),
+                austa_store::TxMode::Read,
+            )
+            .await
+            .unwrap();
+        let mut jobs: Vec<austa_store::model::Job> = Vec::new();
+        let mut messages: Vec<austa_store::model::Message> = Vec::new();
+        let mut deliveries: Vec<austa_store::model::WebhookDelivery> = Vec::new();
+        let mut after = None;
+        loop {
+            let page = tx
+                .list::<austa_store::model::Job>(&austa_store::ListQuery::first(500).after(after))
+                .await
+                .unwrap();
+            jobs.extend(page.items);
+            match page.next {
+                Some(n) => after = Some(n),
+                None => break,
+            }
+        }
+        let mut after = None;
+        loop {
+            let page = tx
+                .list::<austa_store::model::Message>(&austa_store::ListQuery::first(500).after(after))
+                .await
+                .unwrap();
+            messages.extend(page.items);
+            match page.next {
+                Some(n) => after = Some(n),
+                None => break,
+            }
+        }
+        let mut after = None;
+        loop {
+            let page = tx
+                .list::<austa_store::model::WebhookDelivery>(&austa_store::ListQuery::first(500).after(after))
+                .await
+                .unwrap();
+            deliveries.extend(page.items);
+            match page.next {
+                Some(n) => after = Some(n),
+                None => break,
+            }
+        }
+        tx.rollback().await.unwrap();
+        if jobs
+            .iter()
+            .all(|j| j.status == austa_domain::enums::JobStatus::Done)
+            && !jobs.is_empty()
+        {
+            break (deliveries, messages);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the queue did not drain after the restart"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(server.terminate().success());
+
+    let stored: Vec<usize> = messages
+        .iter()
+        .filter_map(|m| {
+            m.whatsapp_message_id
+                .as_deref()?
+                .strip_prefix("wamid.crash")?
+                .parse()
+                .ok()
+        })
+        .collect();
+    let unique: std::collections::BTreeSet<usize> = stored.iter().copied().collect();
+    assert_eq!(stored.len(), unique.len(), "no message stored twice");
+    assert!(
+        acknowledged.is_subset(&unique),
+        "every acknowledged notification became its message"
+    );
+    assert_eq!(
+        deliveries.len(),
+        unique.len(),
+        "every stored notification was processed"
+    );
+}
