@@ -62,7 +62,15 @@ pub async fn start(config: &Config) -> anyhow::Result<Arc<Services>> {
             "AUSTA_AUDIT_CHECKPOINT_LOG is not set: signed audit checkpoints are kept only in the database"
         );
     }
+    let media_dir = config
+        .media_dir
+        .clone()
+        .unwrap_or_else(|| match &config.database_url {
+            DatabaseUrl::SqliteFile(db) => db.parent().unwrap_or(std::path::Path::new(".")).join("media"),
+            _ => std::path::PathBuf::from("data/media"),
+        });
     let options = Options {
+        media_dir: Some(media_dir),
         checkpoint_log,
         whatsapp_app_secret: config.whatsapp_app_secret.clone(),
         whatsapp_verify_token: config.whatsapp_verify_token.clone(),
@@ -90,6 +98,8 @@ pub struct Options {
     pub whatsapp_app_secret: Option<secrecy::SecretString>,
     /// Answers Meta's verification handshake.
     pub whatsapp_verify_token: Option<secrecy::SecretString>,
+    /// Where media files are kept (encrypted); default: a folder in the system's temporary folder.
+    pub media_dir: Option<std::path::PathBuf>,
 }
 
 /// [`assemble`] with the configured extras.
@@ -105,6 +115,9 @@ pub async fn assemble_with(
     services.checkpoint_log = options.checkpoint_log;
     services.whatsapp_app_secret = options.whatsapp_app_secret;
     services.whatsapp_verify_token = options.whatsapp_verify_token;
+    if let Some(dir) = options.media_dir {
+        services.media_dir = dir;
+    }
     let services = Arc::new(services);
     ensure_platform_chains(&services).await?;
     Ok(services)

@@ -44,6 +44,8 @@ pub struct Config {
     pub whatsapp_api_base: String,
     /// Where signed audit checkpoints are copied, outside the database.
     pub audit_checkpoint_log: Option<PathBuf>,
+    /// Where media files are kept, encrypted.
+    pub media_dir: Option<PathBuf>,
 }
 
 /// The keys of `austa.toml` (the same names, lower case, as the variables without `AUSTA_`).
@@ -59,6 +61,7 @@ struct Layer {
     whatsapp_verify_token: Option<String>,
     whatsapp_api_base: Option<String>,
     audit_checkpoint_log: Option<PathBuf>,
+    media_dir: Option<PathBuf>,
 }
 
 /// Keys that hold secrets, so also accept `_FILE`.
@@ -78,6 +81,7 @@ const KEYS: &[&str] = &[
     "whatsapp_verify_token",
     "whatsapp_api_base",
     "audit_checkpoint_log",
+    "media_dir",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -160,6 +164,7 @@ impl Config {
             whatsapp_api_base: pick(file.whatsapp_api_base, env.whatsapp_api_base)
                 .unwrap_or_else(|| DEFAULT_WHATSAPP_API_BASE.to_owned()),
             audit_checkpoint_log: env.audit_checkpoint_log.or(file.audit_checkpoint_log),
+            media_dir: env.media_dir.or(file.media_dir),
         })
     }
 }
@@ -212,6 +217,7 @@ fn env_layer(env: &BTreeMap<String, String>) -> Result<Layer, ConfigError> {
         whatsapp_verify_token: take("whatsapp_verify_token"),
         whatsapp_api_base: take("whatsapp_api_base"),
         audit_checkpoint_log: take("audit_checkpoint_log").map(PathBuf::from),
+        media_dir: take("media_dir").map(PathBuf::from),
     })
 }
 

@@ -55,6 +55,8 @@ pub struct Services {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Where signed audit checkpoints are also appended, outside the database (JSON lines).
     pub checkpoint_log: Option<std::path::PathBuf>,
+    /// Where media files are kept, encrypted (`AUSTA_MEDIA_DIR`).
+    pub media_dir: std::path::PathBuf,
     /// `AUSTA_WHATSAPP_APP_SECRET`: checks webhook signatures (none: webhooks are refused).
     pub whatsapp_app_secret: Option<secrecy::SecretString>,
     /// `AUSTA_WHATSAPP_VERIFY_TOKEN`: Meta's verification handshake.
@@ -88,6 +90,7 @@ impl Services {
             metrics: metrics.clone(),
             checkpoint_log: None,
             whatsapp_app_secret: None,
+            media_dir: std::env::temp_dir().join("austa-media"),
             whatsapp_verify_token: None,
             store,
             keys: KeyRings::new(master),

@@ -11,6 +11,7 @@ pub mod context;
 pub mod database;
 pub mod error;
 pub mod guard;
+pub mod job_handlers;
 pub mod jobs;
 pub mod keys;
 pub mod metrics;

@@ -58,7 +58,7 @@ pub fn spawn(services: Arc<Services>) -> Workers {
                 async move {
                     // Drain what is waiting, then sleep until the next poll.
                     loop {
-                        match crate::service::inbound::run_pending(&services, &worker, 20).await {
+                        match crate::job_handlers::run_pending(&services, &worker, 20).await {
                             Ok(0) => break,
                             Ok(_) => continue,
                             Err(e) => {

@@ -23,32 +23,89 @@ use serde_json::{Value, json};
 
 type Outbox = Arc<Mutex<Vec<Value>>>;
 
-/// Meta's send endpoint: records each message and answers like the Cloud API.
-async fn graph() -> (String, Outbox) {
-    use axum::routing::post;
-    let outbox: Outbox = Arc::default();
+/// Media the stand-in serves: id → bytes. Ids starting with `777` answer 404 (an expired URL) to
+/// their first download.
+type MediaStore = Arc<Mutex<std::collections::HashMap<String, (Vec<u8>, u32)>>>;
+
+#[derive(Clone)]
+struct GraphState {
+    outbox: Outbox,
+    media: MediaStore,
+    base: Arc<Mutex<String>>,
+}
+
+/// A stand-in for Meta's Graph API: the send endpoint (recording each message, answering like the
+/// Cloud API), media info and media download (bearer token required).
+async fn graph() -> (String, Outbox, MediaStore) {
+    use axum::extract::{Path, State};
+    use axum::routing::{get, post};
+    let state = GraphState {
+        outbox: Arc::default(),
+        media: Arc::default(),
+        base: Arc::default(),
+    };
     let app = axum::Router::new()
         .route(
             "/v23.0/{phone_number_id}/messages",
-            post(|axum::extract::State(outbox): axum::extract::State<Outbox>, axum::Json(body): axum::Json<Value>| async move {
+            post(|State(state): State<GraphState>, axum::Json(body): axum::Json<Value>| async move {
                 let to = body["to"].as_str().unwrap_or_default().trim_start_matches('+').to_owned();
-                outbox.lock().unwrap().push(body);
+                state.outbox.lock().unwrap().push(body);
                 axum::Json(json!({"messaging_product": "whatsapp", "contacts": [{"input": to, "wa_id": to}],
                                   "messages": [{"id": format!("wamid.TEST{}", uuid::Uuid::now_v7().simple())}]}))
             }),
         )
-        .with_state(outbox.clone());
+        .route(
+            "/v23.0/{media_id}",
+            get(|State(state): State<GraphState>, Path(id): Path<String>, headers: axum::http::HeaderMap| async move {
+                let media = state.media.lock().unwrap();
+                match (media.get(&id), headers.get("authorization").and_then(|v| v.to_str().ok())) {
+                    (Some((bytes, _)), Some("Bearer token-da-clinica")) => {
+                        use sha2::Digest;
+                        let sha: String = sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect();
+                        let url = format!("{}/download/{id}", state.base.lock().unwrap());
+                        axum::Json(json!({"messaging_product": "whatsapp", "url": url, "mime_type": "image/jpeg",
+                                          "sha256": sha, "file_size": bytes.len(), "id": id})).into_response()
+                    }
+                    _ => axum::http::StatusCode::NOT_FOUND.into_response(),
+                }
+            }),
+        )
+        .route(
+            "/download/{media_id}",
+            get(|State(state): State<GraphState>, Path(id): Path<String>, headers: axum::http::HeaderMap| async move {
+                if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some("Bearer token-da-clinica") {
+                    return axum::http::StatusCode::UNAUTHORIZED.into_response();
+                }
+                let mut media = state.media.lock().unwrap();
+                match media.get_mut(&id) {
+                    Some((_, downloads)) if id.starts_with("777") && *downloads == 0 => {
+                        *downloads += 1;
+                        axum::http::StatusCode::NOT_FOUND.into_response()
+                    }
+                    Some((bytes, downloads)) => {
+                        *downloads += 1;
+                        bytes.clone().into_response()
+                    }
+                    None => axum::http::StatusCode::NOT_FOUND.into_response(),
+                }
+            }),
+        )
+        .with_state(state.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
+    *state.base.lock().unwrap() = format!("http://{addr}");
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (format!("http://{addr}/v23.0"), outbox)
+    (format!("http://{addr}/v23.0"), state.outbox, state.media)
 }
+
+use axum::response::IntoResponse;
 
 struct Api {
     base: String,
     http: reqwest::Client,
     services: Arc<Services>,
     outbox: Outbox,
+    media: MediaStore,
 }
 
 async fn start(store: Arc<dyn Store>) -> Api {
@@ -57,7 +114,7 @@ async fn start(store: Arc<dyn Store>) -> Api {
 
 async fn start_with(store: Arc<dyn Store>, options: bootstrap::Options) -> Api {
     store.migrate_up(None).await.unwrap();
-    let (graph_base, outbox) = graph().await;
+    let (graph_base, outbox, media) = graph().await;
     let whatsapp = austa_whatsapp::CloudApi::new(&graph_base).unwrap();
     let services = bootstrap::assemble_with(
         store,
@@ -87,6 +144,7 @@ async fn start_with(store: Arc<dyn Store>, options: bootstrap::Options) -> Api {
         http: reqwest::Client::new(),
         services,
         outbox,
+        media,
     }
 }
 
@@ -1439,7 +1497,7 @@ async fn notifications_become_messages_once_and_statuses_only_move_forward(api: 
             assert_eq!(api.deliver(body, Some(signature)).await, StatusCode::OK, "{file}");
         }
     }
-    while inbound::run_pending(&api.services, "test-worker", 7)
+    while austa_server::job_handlers::run_pending(&api.services, "test-worker", 7)
         .await
         .unwrap()
         > 0
@@ -1571,7 +1629,6 @@ fn notification(messages: Value, contacts: Value) -> (Vec<u8>, String) {
 
 on_both_backends_webhook!(the_documented_format_beyond_the_fixtures);
 async fn the_documented_format_beyond_the_fixtures(api: Api) {
-    use austa_server::service::inbound;
     use austa_store::model::{Message, User};
 
     let org = organizations::create(
@@ -1624,7 +1681,7 @@ async fn the_documented_format_beyond_the_fixtures(api: Api) {
         .collect();
     let (batch, batch_signature) = notification(json!(many), json!([]));
     assert_eq!(api.deliver(&batch, Some(&batch_signature)).await, StatusCode::OK);
-    while inbound::run_pending(&api.services, "test-worker", 10)
+    while austa_server::job_handlers::run_pending(&api.services, "test-worker", 10)
         .await
         .unwrap()
         > 0
@@ -1749,7 +1806,7 @@ async fn hostile_bodies_never_cause_a_server_error(api: Api) {
         }
     }
     // The stored ones are processed without error (nothing routable in them).
-    while austa_server::service::inbound::run_pending(&api.services, "test-worker", 10)
+    while austa_server::job_handlers::run_pending(&api.services, "test-worker", 10)
         .await
         .unwrap()
         > 0
@@ -1768,4 +1825,137 @@ async fn hostile_bodies_never_cause_a_server_error(api: Api) {
         .await,
         StatusCode::OK
     );
+}
+
+on_both_backends_webhook!(media_is_downloaded_checked_and_stored_encrypted);
+async fn media_is_downloaded_checked_and_stored_encrypted(api: Api) {
+    use austa_store::model::Document;
+    use base64::Engine;
+    use sha2::Digest;
+
+    let org = organizations::create(
+        &api.services,
+        &Actor::platform(),
+        organizations::NewOrganization {
+            name: "Clínica Mídia",
+            tax_id: "11.222.333/0001-81",
+        },
+    )
+    .await
+    .unwrap();
+    let actor = Actor::system_for(org.id);
+    let changes: organizations::OrganizationChanges = serde_json::from_value(
+        json!({"settings": {"whatsapp": {"phoneNumberId": "109876543210987", "accessToken": "token-da-clinica"}}}),
+    )
+    .unwrap();
+    austa_server::transact!(&api.services, &actor, austa_store::TxMode::Write, |work| {
+        organizations::update(work, org.id, changes).await
+    })
+    .unwrap();
+
+    let photo = b"\xff\xd8\xff\xe0 receita medica fotografada".repeat(50);
+    let pdf = b"%PDF-1.7 pedido de exame".repeat(40);
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(bytes));
+    {
+        let mut media = api.media.lock().unwrap();
+        media.insert("1111".into(), (photo.clone(), 0));
+        media.insert("7770".into(), (pdf.clone(), 0)); // its first URL has expired
+        media.insert("2222".into(), (b"bytes that do not match".to_vec(), 0));
+    }
+    let ts = "1764300000";
+    let (body, signature) = notification(
+        json!([
+            {"from": "5511987654321", "id": "wamid.photo", "timestamp": ts, "type": "image",
+             "image": {"caption": "minha receita", "mime_type": "image/jpeg", "sha256": b64(&photo), "id": "1111"}},
+            {"from": "5511987654321", "id": "wamid.pdf", "timestamp": ts, "type": "document",
+             "document": {"filename": "pedido.pdf", "mime_type": "application/pdf", "sha256": b64(&pdf), "id": "7770"}},
+            {"from": "5511987654321", "id": "wamid.bad", "timestamp": ts, "type": "image",
+             "image": {"mime_type": "image/jpeg", "sha256": b64(b"something else"), "id": "2222"}},
+        ]),
+        json!([{"profile": {"name": "Paciente"}, "wa_id": "5511987654321"}]),
+    );
+    assert_eq!(api.deliver(&body, Some(&signature)).await, StatusCode::OK);
+    while austa_server::job_handlers::run_pending(&api.services, "test-worker", 10)
+        .await
+        .unwrap()
+        > 0
+    {}
+
+    let mut tx = api
+        .services
+        .store
+        .begin(
+            austa_domain::Principal::system_for(org.id).scope(),
+            austa_store::TxMode::Read,
+        )
+        .await
+        .unwrap();
+    let documents: Vec<Document> = tx.list(&austa_store::ListQuery::first(50)).await.unwrap().items;
+    let jobs: Vec<austa_store::model::Job> = tx
+        .list(
+            &austa_store::ListQuery::first(50)
+                .filter("kind", austa_store::Value::Text("whatsapp.download_media".into())),
+        )
+        .await
+        .unwrap()
+        .items;
+    tx.rollback().await.unwrap();
+    assert_eq!(documents.len(), 2, "the two good files, not the corrupted one");
+    for (bytes, mime) in [(&photo, "image/jpeg"), (&pdf, "image/jpeg")] {
+        let hex: String = sha2::Sha256::digest(bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let document = documents
+            .iter()
+            .find(|d| d.sha256 == hex)
+            .expect("stored with its SHA-256");
+        assert_eq!(document.mime_type, mime);
+        assert_eq!(document.size_bytes as usize, bytes.len());
+        assert!(document.message_id.is_some());
+        let on_disk = std::fs::read(api.services.media_dir.join(&document.storage_key)).unwrap();
+        assert!(
+            !on_disk
+                .windows(12)
+                .any(|w| w == b"receita medi" || w == b"pedido de ex"),
+            "encrypted on disk"
+        );
+        assert_eq!(
+            &austa_server::service::media::read(&api.services, document)
+                .await
+                .unwrap(),
+            bytes
+        );
+    }
+    // The corrupted download is retried later, not stored.
+    let bad = jobs
+        .iter()
+        .find(|j| j.status == austa_domain::enums::JobStatus::Pending)
+        .expect("the mismatch is retried");
+    assert!(bad.last_error.as_deref().unwrap_or_default().contains("SHA-256"));
+    // Running the jobs again stores nothing twice.
+    let message_ids: Vec<_> = documents.iter().map(|d| d.message_id.unwrap()).collect();
+    for id in message_ids {
+        austa_server::service::media::download(&api.services, org.id, id)
+            .await
+            .unwrap();
+    }
+    let mut tx = api
+        .services
+        .store
+        .begin(
+            austa_domain::Principal::system_for(org.id).scope(),
+            austa_store::TxMode::Read,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        tx.list::<Document>(&austa_store::ListQuery::first(50))
+            .await
+            .unwrap()
+            .items
+            .len(),
+        2
+    );
+    tx.rollback().await.unwrap();
 }

@@ -2,6 +2,7 @@
 //! (`POST {base}/{phone_number_id}/messages` with the organization's bearer token). Reference:
 //! `fixtures/whatsapp/CLOUD_API_NOTES.md`.
 
+pub mod media;
 pub mod send;
 pub mod signature;
 pub mod webhook;

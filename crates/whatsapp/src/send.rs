@@ -101,6 +101,14 @@ impl CloudApi {
         })
     }
 
+    pub(crate) fn base(&self) -> &str {
+        &self.base
+    }
+
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
     /// A text message (only inside the 24-hour customer-service window).
     pub async fn send_text(
         &self,

@@ -19,7 +19,7 @@ use time::OffsetDateTime;
 
 use crate::audit::AuditEvent;
 use crate::context::{Actor, Services};
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 pub const CONTENT_FIELD: Field = Field::new("messages", "content_encrypted");
 
@@ -280,6 +280,20 @@ async fn store_message(
         deleted_at: None,
     };
     work.tx().create(&row).await?;
+    if super::media::has_media(&message.kind) && row.media_id.is_some() {
+        crate::jobs::enqueue(
+            work.tx(),
+            crate::jobs::NewJob {
+                organization: Some(org),
+                kind: super::media::MEDIA_JOB,
+                payload: json!({"organizationId": org, "messageId": id}),
+                dedupe_key: Some(id.to_string()),
+                run_at: None,
+            },
+            now,
+        )
+        .await?;
+    }
     let mut updated = conversation;
     updated.message_count += 1;
     updated.last_message_at = Some(updated.last_message_at.map_or(sent_at, |t| t.max(sent_at)));
@@ -471,33 +485,4 @@ async fn apply_status(
     message.updated_at = now;
     tx.update(&message).await?;
     Ok(true)
-}
-
-/// Claims and processes pending notifications (the worker's round); returns how many were done.
-pub async fn run_pending(services: &Services, worker: &str, limit: u32) -> Result<usize> {
-    let claimed = crate::jobs::claim(services, worker, &[super::webhooks::PROCESS_JOB], limit).await?;
-    let mut done = 0;
-    for job in claimed {
-        let delivery = job
-            .payload
-            .get("deliveryId")
-            .and_then(|v| v.as_str())
-            .and_then(|v| v.parse::<uuid::Uuid>().ok())
-            .map(WebhookDeliveryId::from_uuid);
-        let outcome = match delivery {
-            Some(id) => process(services, id).await.map(|_| ()),
-            None => Err(Error::internal("job without a delivery id")),
-        };
-        match outcome {
-            Ok(()) => {
-                crate::jobs::complete(services, &job).await?;
-                done += 1;
-            }
-            Err(e) => {
-                tracing::warn!(job = %job.id, error = %e, "processing a WhatsApp notification failed; will retry");
-                crate::jobs::fail(services, &job, &e.to_string()).await?;
-            }
-        }
-    }
-    Ok(done)
 }

@@ -9,6 +9,7 @@ pub mod care_team;
 pub mod conversations;
 pub mod health_data;
 pub mod inbound;
+pub mod media;
 pub mod organizations;
 pub mod patients;
 pub mod providers;

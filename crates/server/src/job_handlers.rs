@@ -1,0 +1,53 @@
+//! What each kind of queued job does. Workers claim jobs of these kinds and dispatch here; every
+//! handler is idempotent (the queue is at-least-once).
+
+use austa_domain::EntityId;
+use austa_domain::ids::{MessageId, OrganizationId, WebhookDeliveryId};
+use austa_store::model::Job;
+
+use crate::context::Services;
+use crate::error::{Error, Result};
+use crate::service::{inbound, media, webhooks};
+
+pub const KINDS: &[&str] = &[webhooks::PROCESS_JOB, media::MEDIA_JOB];
+
+fn id_of<I: EntityId>(job: &Job, field: &str) -> Result<I> {
+    job.payload
+        .get(field)
+        .and_then(|v| v.as_str())
+        .and_then(|v| v.parse::<uuid::Uuid>().ok())
+        .map(I::from_uuid)
+        .ok_or_else(|| Error::internal(format!("job {} has no {field}", job.id)))
+}
+
+pub async fn handle(services: &Services, job: &Job) -> Result<()> {
+    match job.kind.as_str() {
+        webhooks::PROCESS_JOB => {
+            inbound::process(services, id_of::<WebhookDeliveryId>(job, "deliveryId")?).await?;
+        }
+        media::MEDIA_JOB => {
+            let org: OrganizationId = id_of(job, "organizationId")?;
+            media::download(services, org, id_of::<MessageId>(job, "messageId")?).await?;
+        }
+        other => return Err(Error::internal(format!("no handler for jobs of kind {other}"))),
+    }
+    Ok(())
+}
+
+/// Claims and runs up to `limit` jobs; returns how many were claimed.
+pub async fn run_pending(services: &Services, worker: &str, limit: u32) -> Result<usize> {
+    let claimed = crate::jobs::claim(services, worker, KINDS, limit).await?;
+    let count = claimed.len();
+    for job in claimed {
+        match handle(services, &job).await {
+            Ok(()) => {
+                crate::jobs::complete(services, &job).await?;
+            }
+            Err(e) => {
+                tracing::warn!(job = %job.id, kind = %job.kind, error = %e, "job failed; will retry");
+                crate::jobs::fail(services, &job, &e.to_string()).await?;
+            }
+        }
+    }
+    Ok(count)
+}
