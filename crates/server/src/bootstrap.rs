@@ -70,6 +70,9 @@ pub async fn start(config: &Config) -> anyhow::Result<Arc<Services>> {
             _ => std::path::PathBuf::from("data/media"),
         });
     let options = Options {
+        job_lease: config
+            .job_lease_seconds
+            .map(|s| time::Duration::seconds(s as i64)),
         media_dir: Some(media_dir),
         checkpoint_log,
         whatsapp_app_secret: config.whatsapp_app_secret.clone(),
@@ -100,6 +103,8 @@ pub struct Options {
     pub whatsapp_verify_token: Option<secrecy::SecretString>,
     /// Where media files are kept (encrypted); default: a folder in the system's temporary folder.
     pub media_dir: Option<std::path::PathBuf>,
+    /// How long a worker holds a claimed job.
+    pub job_lease: Option<time::Duration>,
 }
 
 /// [`assemble`] with the configured extras.
@@ -117,6 +122,9 @@ pub async fn assemble_with(
     services.whatsapp_verify_token = options.whatsapp_verify_token;
     if let Some(dir) = options.media_dir {
         services.media_dir = dir;
+    }
+    if let Some(lease) = options.job_lease {
+        services.job_lease = lease;
     }
     let services = Arc::new(services);
     ensure_platform_chains(&services).await?;

@@ -46,6 +46,8 @@ pub struct Config {
     pub audit_checkpoint_log: Option<PathBuf>,
     /// Where media files are kept, encrypted.
     pub media_dir: Option<PathBuf>,
+    /// How long a worker holds a claimed job before another may take it (default 60).
+    pub job_lease_seconds: Option<u64>,
 }
 
 /// The keys of `austa.toml` (the same names, lower case, as the variables without `AUSTA_`).
@@ -62,6 +64,22 @@ struct Layer {
     whatsapp_api_base: Option<String>,
     audit_checkpoint_log: Option<PathBuf>,
     media_dir: Option<PathBuf>,
+    #[serde(default, deserialize_with = "number_or_text")]
+    job_lease_seconds: Option<String>,
+}
+
+/// A number in `austa.toml` (`60`) or text from the environment (`"60"`).
+fn number_or_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        Number(u64),
+        Text(String),
+    }
+    Ok(Option::<Either>::deserialize(d)?.map(|e| match e {
+        Either::Number(n) => n.to_string(),
+        Either::Text(t) => t,
+    }))
 }
 
 /// Keys that hold secrets, so also accept `_FILE`.
@@ -82,6 +100,7 @@ const KEYS: &[&str] = &[
     "whatsapp_api_base",
     "audit_checkpoint_log",
     "media_dir",
+    "job_lease_seconds",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -165,6 +184,19 @@ impl Config {
                 .unwrap_or_else(|| DEFAULT_WHATSAPP_API_BASE.to_owned()),
             audit_checkpoint_log: env.audit_checkpoint_log.or(file.audit_checkpoint_log),
             media_dir: env.media_dir.or(file.media_dir),
+            job_lease_seconds: match pick(file.job_lease_seconds, env.job_lease_seconds) {
+                None => None,
+                Some(text) => Some(
+                    text.trim()
+                        .parse::<u64>()
+                        .ok()
+                        .filter(|s| (1..=86_400).contains(s))
+                        .ok_or_else(|| ConfigError::Invalid {
+                            key: "AUSTA_JOB_LEASE_SECONDS",
+                            reason: format!("`{text}` is not a number of seconds between 1 and 86400"),
+                        })?,
+                ),
+            },
         })
     }
 }
@@ -218,6 +250,7 @@ fn env_layer(env: &BTreeMap<String, String>) -> Result<Layer, ConfigError> {
         whatsapp_api_base: take("whatsapp_api_base"),
         audit_checkpoint_log: take("audit_checkpoint_log").map(PathBuf::from),
         media_dir: take("media_dir").map(PathBuf::from),
+        job_lease_seconds: take("job_lease_seconds"),
     })
 }
 

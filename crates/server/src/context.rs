@@ -55,6 +55,8 @@ pub struct Services {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Where signed audit checkpoints are also appended, outside the database (JSON lines).
     pub checkpoint_log: Option<std::path::PathBuf>,
+    /// How long a worker holds a claimed job before another may take it.
+    pub job_lease: time::Duration,
     /// Where media files are kept, encrypted (`AUSTA_MEDIA_DIR`).
     pub media_dir: std::path::PathBuf,
     /// `AUSTA_WHATSAPP_APP_SECRET`: checks webhook signatures (none: webhooks are refused).
@@ -91,6 +93,7 @@ impl Services {
             checkpoint_log: None,
             whatsapp_app_secret: None,
             media_dir: std::env::temp_dir().join("austa-media"),
+            job_lease: crate::jobs::LEASE,
             whatsapp_verify_token: None,
             store,
             keys: KeyRings::new(master),

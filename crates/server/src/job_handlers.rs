@@ -7,9 +7,9 @@ use austa_store::model::Job;
 
 use crate::context::Services;
 use crate::error::{Error, Result};
-use crate::service::{inbound, media, webhooks};
+use crate::service::{inbound, media, outbound, webhooks};
 
-pub const KINDS: &[&str] = &[webhooks::PROCESS_JOB, media::MEDIA_JOB];
+pub const KINDS: &[&str] = &[webhooks::PROCESS_JOB, media::MEDIA_JOB, outbound::SEND_JOB];
 
 fn id_of<I: EntityId>(job: &Job, field: &str) -> Result<I> {
     job.payload
@@ -28,6 +28,10 @@ pub async fn handle(services: &Services, job: &Job) -> Result<()> {
         media::MEDIA_JOB => {
             let org: OrganizationId = id_of(job, "organizationId")?;
             media::download(services, org, id_of::<MessageId>(job, "messageId")?).await?;
+        }
+        outbound::SEND_JOB => {
+            let org: OrganizationId = id_of(job, "organizationId")?;
+            outbound::send(services, org, id_of::<MessageId>(job, "messageId")?).await?;
         }
         other => return Err(Error::internal(format!("no handler for jobs of kind {other}"))),
     }

@@ -14,7 +14,8 @@ use time::{Duration, OffsetDateTime};
 use crate::context::Services;
 use crate::error::{Error, Result};
 
-/// How long a claimed job belongs to its worker before another may take it.
+/// How long a claimed job belongs to its worker before another may take it (default of
+/// `AUSTA_JOB_LEASE_SECONDS`).
 pub const LEASE: Duration = Duration::seconds(60);
 pub const DEFAULT_MAX_ATTEMPTS: i64 = 10;
 /// First retry after this long, doubling up to [`MAX_BACKOFF`].
@@ -109,7 +110,7 @@ pub async fn claim(services: &Services, worker: &str, kinds: &[&str], limit: u32
         let running = Job {
             status: JobStatus::Running,
             attempts: job.attempts + 1,
-            locked_until: Some(now + LEASE),
+            locked_until: Some(now + services.job_lease),
             locked_by: Some(worker.to_owned()),
             updated_at: now,
             ..job

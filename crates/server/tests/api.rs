@@ -994,6 +994,7 @@ async fn openapi_documents_every_route_and_error() {
         ("get", "/conversations"),
         ("get", "/conversations/{id}"),
         ("get", "/conversations/{id}/messages"),
+        ("post", "/conversations/{id}/messages"),
         ("get", "/audit-logs"),
     ];
     let paths = doc["paths"].as_object().unwrap();
@@ -1958,4 +1959,175 @@ async fn media_is_downloaded_checked_and_stored_encrypted(api: Api) {
         2
     );
     tx.rollback().await.unwrap();
+}
+
+on_both_backends_webhook!(outbound_messages_respect_the_window_and_meta_limits);
+async fn outbound_messages_respect_the_window_and_meta_limits(api: Api) {
+    let org = organizations::create(
+        &api.services,
+        &Actor::platform(),
+        organizations::NewOrganization {
+            name: "Clínica Envio",
+            tax_id: "11.222.333/0001-81",
+        },
+    )
+    .await
+    .unwrap();
+    let actor = Actor::system_for(org.id);
+    let changes: organizations::OrganizationChanges = serde_json::from_value(
+        json!({"settings": {"whatsapp": {"phoneNumberId": "109876543210987", "accessToken": "token-da-clinica"}}}),
+    )
+    .unwrap();
+    austa_server::transact!(&api.services, &actor, austa_store::TxMode::Write, |work| {
+        organizations::update(work, org.id, changes).await
+    })
+    .unwrap();
+    let key = api_keys::create(
+        &api.services,
+        &Actor::platform(),
+        Some(org.id),
+        Role::System,
+        "assistente",
+    )
+    .await
+    .unwrap();
+    let token = key.token.expose().to_owned();
+
+    // One patient wrote a minute ago, another two days ago.
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let (body, signature) = notification(
+        json!([
+            {"from": "5511987654321", "id": "wamid.recent", "timestamp": (now - 60).to_string(), "type": "text", "text": {"body": "preciso de ajuda"}},
+            {"from": "5521998887777", "id": "wamid.old", "timestamp": (now - 2 * 86400).to_string(), "type": "text", "text": {"body": "obrigado"}},
+        ]),
+        json!([]),
+    );
+    assert_eq!(api.deliver(&body, Some(&signature)).await, StatusCode::OK);
+    while austa_server::job_handlers::run_pending(&api.services, "w", 10)
+        .await
+        .unwrap()
+        > 0
+    {}
+    let conversations = api.get("/conversations", &token).await.1;
+    let items = conversations["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    let mut recent = None;
+    let mut old = None;
+    for c in items {
+        let id = c["id"].as_str().unwrap().to_owned();
+        let messages = api.get(&format!("/conversations/{id}/messages"), &token).await.1;
+        match messages["items"][0]["whatsappMessageId"].as_str() {
+            Some("wamid.recent") => recent = Some(id),
+            Some("wamid.old") => old = Some(id),
+            other => panic!("{other:?}"),
+        }
+    }
+    let (recent, old) = (recent.unwrap(), old.unwrap());
+
+    // Inside the window: text goes out through Meta's send endpoint, exactly as documented.
+    let (status, queued) = api
+        .post(
+            &format!("/conversations/{recent}/messages"),
+            Some(&token),
+            json!({"type": "text", "text": {"body": "Olá! Como posso ajudar?"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{queued}");
+    assert_eq!(queued["status"], "QUEUED");
+    while austa_server::job_handlers::run_pending(&api.services, "w", 10)
+        .await
+        .unwrap()
+        > 0
+    {}
+    let sent = api.outbox.lock().unwrap().last().cloned().unwrap();
+    assert_eq!(sent["to"], "+5511987654321");
+    assert_eq!(sent["messaging_product"], "whatsapp");
+    assert_eq!(sent["text"]["body"], "Olá! Como posso ajudar?");
+    let messages = api
+        .get(&format!("/conversations/{recent}/messages"), &token)
+        .await
+        .1;
+    let outbound = messages["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["direction"] == "OUTBOUND")
+        .unwrap()
+        .clone();
+    assert_eq!(outbound["status"], "SENT");
+    let wamid = outbound["whatsappMessageId"].as_str().unwrap().to_owned();
+
+    // A later `read` status moves it forward.
+    let status_body = serde_json::to_vec(&json!({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
+        "messaging_product": "whatsapp", "metadata": {"phone_number_id": "109876543210987"},
+        "statuses": [{"id": wamid, "status": "read", "timestamp": now.to_string(), "recipient_id": "5511987654321"}]}}]}]}))
+    .unwrap();
+    let status_signature = austa_whatsapp::signature::sign(APP_SECRET.as_bytes(), &status_body);
+    assert_eq!(
+        api.deliver(&status_body, Some(&status_signature)).await,
+        StatusCode::OK
+    );
+    while austa_server::job_handlers::run_pending(&api.services, "w", 10)
+        .await
+        .unwrap()
+        > 0
+    {}
+    let messages = api
+        .get(&format!("/conversations/{recent}/messages"), &token)
+        .await
+        .1;
+    assert!(
+        messages["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["whatsappMessageId"] == wamid.as_str() && m["status"] == "READ")
+    );
+
+    // Meta's limits are checked before anything is queued.
+    let buttons: Vec<Value> = (0..4)
+        .map(|n| json!({"type": "reply", "reply": {"id": format!("b{n}"), "title": format!("Opção {n}")}}))
+        .collect();
+    let (status, problem) = api
+        .post(&format!("/conversations/{recent}/messages"), Some(&token), json!({"type": "interactive", "interactive": {"type": "button", "body": {"text": "Escolha"}, "action": {"buttons": buttons}}}))
+        .await;
+    assert_eq!(
+        (status, problem["field"].as_str()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("interactive.action.buttons")
+        )
+    );
+
+    // Outside the window: only templates.
+    let (status, problem) = api
+        .post(
+            &format!("/conversations/{old}/messages"),
+            Some(&token),
+            json!({"type": "text", "text": {"body": "Oi"}}),
+        )
+        .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("outside_customer_service_window")
+        )
+    );
+    let template = json!({"type": "template", "template": {"name": "lembrete_consulta", "language": {"code": "pt_BR"},
+        "components": [{"type": "body", "parameters": [{"type": "text", "text": "amanhã às 9h"}]}]}});
+    let (status, _) = api
+        .post(&format!("/conversations/{old}/messages"), Some(&token), template)
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    while austa_server::job_handlers::run_pending(&api.services, "w", 10)
+        .await
+        .unwrap()
+        > 0
+    {}
+    let sent = api.outbox.lock().unwrap().last().cloned().unwrap();
+    assert_eq!(
+        (sent["to"].as_str(), sent["template"]["name"].as_str()),
+        (Some("+5521998887777"), Some("lembrete_consulta"))
+    );
 }

@@ -3,6 +3,7 @@
 //! `fixtures/whatsapp/CLOUD_API_NOTES.md`.
 
 pub mod media;
+pub mod outbound;
 pub mod send;
 pub mod signature;
 pub mod webhook;

@@ -155,7 +155,8 @@ impl CloudApi {
         self.send(phone_number_id, token, &payload).await
     }
 
-    async fn send(
+    /// Sends a request body built by [`crate::outbound::Outbound::payload`].
+    pub async fn send(
         &self,
         phone_number_id: &str,
         token: &SecretString,

@@ -95,7 +95,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(providers::get, providers::update))
         .routes(routes!(conversations::list))
         .routes(routes!(conversations::get))
-        .routes(routes!(conversations::messages))
+        .routes(routes!(conversations::messages, conversations::send))
         .routes(routes!(audit_logs::list))
         .split_for_parts();
     api.components

@@ -171,38 +171,9 @@ pub async fn messages(
         .tx()
         .list::<Message>(&query.filter("conversation_id", Value::Uuid(id.as_uuid())))
         .await?;
-    let org = conversation.organization_id;
     let mut items = Vec::with_capacity(page.items.len());
     for m in page.items {
-        let content = match &m.content_encrypted {
-            Some(sealed) => {
-                let services = work.services;
-                let plain = services
-                    .keys
-                    .decrypt(work.tx(), org, CONTENT_FIELD, m.id.as_uuid(), sealed)
-                    .await?;
-                Some(serde_json::from_slice(&plain).map_err(Error::internal)?)
-            }
-            None => None,
-        };
-        items.push(MessageView {
-            id: m.id,
-            conversation_id: m.conversation_id,
-            whatsapp_message_id: m.whatsapp_message_id,
-            direction: m.direction,
-            message_type: m.message_type,
-            content,
-            status: m.status,
-            sent_at: m.sent_at,
-            ai_processed: m.ai_processed,
-            ai_confidence: m.ai_confidence,
-            ai_intent: m.ai_intent,
-            ai_entities: m.ai_entities,
-            health_keywords: m.health_keywords,
-            urgency_level: m.urgency_level,
-            error_code: m.error_code,
-            error_title: m.error_title,
-        });
+        items.push(view_message(work, m).await?);
     }
     work.record(
         AuditEvent::health(AuditAction::Read, "messages", None)
@@ -213,5 +184,44 @@ pub async fn messages(
     Ok(Page {
         items,
         next: page.next,
+    })
+}
+
+/// A message as the API shows it, its content decrypted.
+pub async fn view_message(work: &mut Work<'_>, m: Message) -> Result<MessageView> {
+    let content = match &m.content_encrypted {
+        Some(sealed) => {
+            let services = work.services;
+            let plain = services
+                .keys
+                .decrypt(
+                    work.tx(),
+                    m.organization_id,
+                    CONTENT_FIELD,
+                    m.id.as_uuid(),
+                    sealed,
+                )
+                .await?;
+            Some(serde_json::from_slice(&plain).map_err(Error::internal)?)
+        }
+        None => None,
+    };
+    Ok(MessageView {
+        id: m.id,
+        conversation_id: m.conversation_id,
+        whatsapp_message_id: m.whatsapp_message_id,
+        direction: m.direction,
+        message_type: m.message_type,
+        content,
+        status: m.status,
+        sent_at: m.sent_at,
+        ai_processed: m.ai_processed,
+        ai_confidence: m.ai_confidence,
+        ai_intent: m.ai_intent,
+        ai_entities: m.ai_entities,
+        health_keywords: m.health_keywords,
+        urgency_level: m.urgency_level,
+        error_code: m.error_code,
+        error_title: m.error_title,
     })
 }

@@ -11,6 +11,7 @@ pub mod health_data;
 pub mod inbound;
 pub mod media;
 pub mod organizations;
+pub mod outbound;
 pub mod patients;
 pub mod providers;
 pub mod staff;
