@@ -259,6 +259,16 @@ vocabulary! {
 }
 
 vocabulary! {
+    /// What a consent is about: WhatsApp messages beyond the essential ones, or processing of data.
+    ConsentKind as "kind" { WhatsappMessages = "WHATSAPP_MESSAGES", DataProcessing = "DATA_PROCESSING" }
+}
+
+vocabulary! {
+    /// Where a consent was given or withdrawn.
+    ConsentSource as "source" { WhatsappKeyword = "WHATSAPP_KEYWORD", Api = "API", Onboarding = "ONBOARDING" }
+}
+
+vocabulary! {
     /// A background job's state: DEAD once its attempts are spent (kept for inspection).
     JobStatus as "status" { Pending = "PENDING", Running = "RUNNING", Done = "DONE", Dead = "DEAD" }
 }

@@ -89,6 +89,7 @@ id_type!(
     BreakGlassGrantId,
     IdempotencyKeyId,
     JobId,
+    ConsentId,
     WebhookDeliveryId,
     AuditChainHeadId,
     AuditCheckpointId,

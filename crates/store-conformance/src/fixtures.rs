@@ -121,6 +121,7 @@ pub struct Security {
     pub idempotency_key: IdempotencyKey,
     pub job: Job,
     pub webhook_delivery: WebhookDelivery,
+    pub consent: Consent,
     pub audit_chain_head: AuditChainHead,
     pub audit_checkpoint: AuditCheckpoint,
 }
@@ -263,6 +264,17 @@ impl Security {
                 updated_at: now(),
                 deleted_at: None,
             },
+            consent: Consent {
+                id: ConsentId::generate(),
+                organization_id: org,
+                user_id: patient,
+                kind: ConsentKind::WhatsappMessages,
+                granted: false,
+                source: ConsentSource::WhatsappKeyword,
+                message_id: None,
+                recorded_at: now(),
+                created_at: now(),
+            },
             audit_chain_head: AuditChainHead {
                 id: AuditChainHeadId::generate(),
                 organization_id: Some(org),
@@ -296,6 +308,7 @@ impl Security {
         tx.create(&self.idempotency_key).await.unwrap();
         tx.create(&self.job).await.unwrap();
         tx.create(&self.webhook_delivery).await.unwrap();
+        tx.create(&self.consent).await.unwrap();
         tx.create(&self.audit_chain_head).await.unwrap();
         tx.create(&self.audit_checkpoint).await.unwrap();
     }

@@ -406,6 +406,7 @@ async fn security_tables(store: &dyn Store, w: &World) {
         bump(&mut d.updated_at);
     })
     .await;
+    crud_cycle(store, w, fresh.consent, |c| c.granted = true).await;
     let head = AuditChainHead {
         chain_id: format!("{}/1", w.organization.id),
         ..fresh.audit_chain_head
@@ -833,6 +834,7 @@ pub async fn database_checks_are_typed(store: &dyn Store) {
         (AuditLog::TABLE, w.audit_log.to_row()),
         (EncryptionKey::TABLE, w.security.encryption_key.to_row()),
         (Job::TABLE, w.security.job.to_row()),
+        (Consent::TABLE, w.security.consent.to_row()),
     ];
     let mut checked = 0;
     for (table, row) in samples {

@@ -240,6 +240,8 @@ async fn ledgers_and_audit_logs_reject_raw_updates_and_deletes_sqlite() {
         "DELETE FROM point_transactions",
         "UPDATE audit_checkpoints SET seq = 99",
         "DELETE FROM audit_checkpoints",
+        "UPDATE consents SET granted = 1",
+        "DELETE FROM consents",
     ] {
         let err = sqlx::query(sql).execute(store.pool()).await.unwrap_err();
         assert!(err.to_string().contains("append-only"), "{sql}: {err}");
@@ -269,6 +271,9 @@ async fn ledgers_and_audit_logs_reject_raw_updates_and_deletes_postgres() {
         "UPDATE audit_checkpoints SET seq = 99",
         "DELETE FROM audit_checkpoints",
         "TRUNCATE audit_checkpoints",
+        "UPDATE consents SET granted = true",
+        "DELETE FROM consents",
+        "TRUNCATE consents",
     ] {
         let mut tx = store
             .scoped_transaction(Principal::system().scope(), TxMode::Write)

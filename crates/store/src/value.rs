@@ -165,6 +165,7 @@ id_columns!(
     BreakGlassGrantId,
     IdempotencyKeyId,
     JobId,
+    ConsentId,
     WebhookDeliveryId,
     AuditChainHeadId,
     AuditCheckpointId,
@@ -215,6 +216,8 @@ vocabulary_columns!(
     RiskLevel,
     KeyState,
     JobStatus,
+    ConsentKind,
+    ConsentSource,
 );
 
 #[cfg(test)]

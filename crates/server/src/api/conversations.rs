@@ -121,13 +121,17 @@ pub async fn messages(
     path = "/conversations/{id}/messages",
     tag = "conversations",
     summary = "Send a WhatsApp message (text, template, interactive, media); outside the 24-hour window only templates",
-    params(("id" = String, Path, description = "Conversation id")),
+    params(
+        ("id" = String, Path, description = "Conversation id"),
+        ("essential" = Option<bool>, Query, description = "Send even to a patient who opted out (answers to their own requests, authorization decisions, emergencies)")
+    ),
     request_body(content = Object, description = "Meta's message body without `to`: `{\"type\": \"text\", \"text\": {\"body\": …}}`, `{\"type\": \"template\", \"template\": {…}}`…"),
     responses(
         (status = 202, description = "Queued", body = MessageView),
         (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not allowed (audited)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not found, or not visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The patient opted out of non-essential messages", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Breaks a WhatsApp limit, or outside the 24-hour window", body = Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = []))
@@ -136,12 +140,20 @@ pub async fn send(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
     Path(id): Path<String>,
+    Query(options): Query<SendOptions>,
     super::extract::Body(content): super::extract::Body<austa_whatsapp::outbound::Outbound>,
 ) -> Result<(axum::http::StatusCode, Json<MessageView>)> {
     let id: ConversationId = parse_id(&id)?;
     let queued = transact!(&state.services, &actor, TxMode::Write, |work| {
-        let message = crate::service::outbound::queue(work, id, content).await?;
+        let message =
+            crate::service::outbound::queue(work, id, content, options.essential.unwrap_or(false)).await?;
         conversations::view_message(work, message).await
     })?;
     Ok((axum::http::StatusCode::ACCEPTED, Json(queued)))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SendOptions {
+    essential: Option<bool>,
 }

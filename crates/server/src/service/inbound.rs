@@ -294,6 +294,23 @@ async fn store_message(
         )
         .await?;
     }
+    // A message that is only PARAR/SAIR/STOP (or VOLTAR/START) changes the consent to messages.
+    if let Some(granted) = message
+        .text()
+        .filter(|_| message.kind == "text")
+        .and_then(austa_domain::consent::keyword)
+    {
+        super::consents::record(
+            work,
+            patient,
+            austa_domain::enums::ConsentKind::WhatsappMessages,
+            granted,
+            austa_domain::enums::ConsentSource::WhatsappKeyword,
+            Some(id),
+            sent_at,
+        )
+        .await?;
+    }
     let mut updated = conversation;
     updated.message_count += 1;
     updated.last_message_at = Some(updated.last_message_at.map_or(sent_at, |t| t.max(sent_at)));

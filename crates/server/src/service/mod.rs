@@ -6,6 +6,7 @@ pub mod audit_logs;
 pub mod auth;
 pub mod break_glass;
 pub mod care_team;
+pub mod consents;
 pub mod conversations;
 pub mod health_data;
 pub mod inbound;

@@ -47,10 +47,13 @@ fn message_type(outbound: &Outbound) -> MessageType {
 }
 
 /// Queues a message in a conversation (staff or the assistant). Returns the stored message.
+/// `essential`: a message the patient must get even after opting out (their own request's answer, an
+/// authorization decision, an emergency); everything else respects the opt-out.
 pub async fn queue(
     work: &mut Work<'_>,
     conversation_id: ConversationId,
     content: Outbound,
+    essential: bool,
 ) -> Result<Message> {
     let conversation = work
         .tx()
@@ -69,6 +72,20 @@ pub async fn queue(
     content
         .validate()
         .map_err(|e| Error::invalid(e.field, "whatsapp_limit", e.message))?;
+    if !essential
+        && super::consents::current(
+            work,
+            conversation.user_id,
+            austa_domain::enums::ConsentKind::WhatsappMessages,
+        )
+        .await?
+            == Some(false)
+    {
+        return Err(Error::conflict(
+            "patient_opted_out",
+            "the patient opted out of non-essential messages (they can send VOLTAR to opt back in)",
+        ));
+    }
     let now = work.services.clock.now();
     if content.needs_open_window() {
         let recent = work

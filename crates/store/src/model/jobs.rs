@@ -1,5 +1,5 @@
-use austa_domain::enums::JobStatus;
-use austa_domain::ids::{JobId, OrganizationId, WebhookDeliveryId};
+use austa_domain::enums::{ConsentKind, ConsentSource, JobStatus};
+use austa_domain::ids::{ConsentId, JobId, MessageId, OrganizationId, UserId, WebhookDeliveryId};
 use time::OffsetDateTime;
 
 crate::entity! {
@@ -51,6 +51,28 @@ crate::entity! {
             created_at: OffsetDateTime,
             updated_at: OffsetDateTime,
             deleted_at: Option<OffsetDateTime>,
+        }
+    }
+}
+
+crate::entity! {
+    /// One grant or withdrawal of a consent (the trail LGPD asks for). Append-only: the current state
+    /// is the latest row per user and kind.
+    Consent in "consents" {
+        id: ConsentId,
+        tenancy: OrganizationColumn,
+        mutability: AppendOnly,
+        unique: [],
+        fields: {
+            organization_id: OrganizationId,
+            user_id: UserId,
+            kind: ConsentKind,
+            granted: bool,
+            source: ConsentSource,
+            /// The message that carried it (a WhatsApp keyword).
+            message_id: Option<MessageId>,
+            recorded_at: OffsetDateTime,
+            created_at: OffsetDateTime,
         }
     }
 }

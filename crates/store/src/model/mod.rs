@@ -19,7 +19,7 @@ pub use conversations::{Conversation, Message};
 pub use documents::Document;
 pub use gamification::{HealthPoints, Mission, OnboardingProgress, PointTransaction};
 pub use health::HealthData;
-pub use jobs::{Job, WebhookDelivery};
+pub use jobs::{Consent, Job, WebhookDelivery};
 pub use organizations::Organization;
 pub use people::{Provider, User};
 pub use security::{
@@ -60,6 +60,7 @@ pub const ALL_TABLES: &[&TableDef] = &[
     AuditCheckpoint::TABLE,
     Job::TABLE,
     WebhookDelivery::TABLE,
+    Consent::TABLE,
 ];
 
 /// `<table>_pkey`, PostgreSQL's default name, used by both migration trees.
@@ -90,6 +91,7 @@ pub fn primary_key_name(table: &str) -> &'static str {
         "idempotency_keys" => "idempotency_keys_pkey",
         "jobs" => "jobs_pkey",
         "webhook_deliveries" => "webhook_deliveries_pkey",
+        "consents" => "consents_pkey",
         "audit_chain_heads" => "audit_chain_heads_pkey",
         "audit_checkpoints" => "audit_checkpoints_pkey",
         _ => "pkey",
@@ -103,7 +105,7 @@ mod tests {
 
     #[test]
     fn every_table_has_an_id_first_and_a_tenant() {
-        assert_eq!(ALL_TABLES.len(), 27);
+        assert_eq!(ALL_TABLES.len(), 28);
         for t in ALL_TABLES {
             assert_eq!(t.columns[0].name, "id", "{}", t.name);
             assert!(t.has_column(t.tenant_column()), "{}", t.name);
