@@ -20,7 +20,8 @@ fn id_of<I: EntityId>(job: &Job, field: &str) -> Result<I> {
         .ok_or_else(|| Error::internal(format!("job {} has no {field}", job.id)))
 }
 
-pub async fn handle(services: &Services, job: &Job) -> Result<()> {
+/// `Ok(Some(at))`: the job must wait until `at` (a rate limit), not counted as a failure.
+pub async fn handle(services: &Services, job: &Job) -> Result<Option<time::OffsetDateTime>> {
     match job.kind.as_str() {
         webhooks::PROCESS_JOB => {
             inbound::process(services, id_of::<WebhookDeliveryId>(job, "deliveryId")?).await?;
@@ -31,11 +32,11 @@ pub async fn handle(services: &Services, job: &Job) -> Result<()> {
         }
         outbound::SEND_JOB => {
             let org: OrganizationId = id_of(job, "organizationId")?;
-            outbound::send(services, org, id_of::<MessageId>(job, "messageId")?).await?;
+            return outbound::send(services, org, id_of::<MessageId>(job, "messageId")?).await;
         }
         other => return Err(Error::internal(format!("no handler for jobs of kind {other}"))),
     }
-    Ok(())
+    Ok(None)
 }
 
 /// Claims and runs up to `limit` jobs; returns how many were claimed.
@@ -44,8 +45,11 @@ pub async fn run_pending(services: &Services, worker: &str, limit: u32) -> Resul
     let count = claimed.len();
     for job in claimed {
         match handle(services, &job).await {
-            Ok(()) => {
+            Ok(None) => {
                 crate::jobs::complete(services, &job).await?;
+            }
+            Ok(Some(at)) => {
+                crate::jobs::defer(services, &job, at).await?;
             }
             Err(e) => {
                 tracing::warn!(job = %job.id, kind = %job.kind, error = %e, "job failed; will retry");

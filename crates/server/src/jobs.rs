@@ -151,6 +151,18 @@ pub async fn fail(services: &Services, job: &Job, error: &str) -> Result<bool> {
     .await
 }
 
+/// Puts a claimed job back to run at `at` without counting the attempt (a rate limit, not a failure).
+pub async fn defer(services: &Services, job: &Job, at: OffsetDateTime) -> Result<bool> {
+    finish(services, job, move |mut j, _| {
+        j.status = JobStatus::Pending;
+        j.run_at = at;
+        j.attempts = (j.attempts - 1).max(0);
+        j.locked_until = None;
+        j
+    })
+    .await
+}
+
 /// `BASE_BACKOFF × 2^(attempts−1)`, at most `MAX_BACKOFF`.
 pub fn backoff(attempts: i64) -> Duration {
     let exponent = attempts.saturating_sub(1).clamp(0, 20) as u32;

@@ -47,11 +47,16 @@ async fn graph() -> (String, Outbox, MediaStore) {
     let app = axum::Router::new()
         .route(
             "/v23.0/{phone_number_id}/messages",
-            post(|State(state): State<GraphState>, axum::Json(body): axum::Json<Value>| async move {
+            post(|State(state): State<GraphState>, headers: axum::http::HeaderMap, axum::Json(body): axum::Json<Value>| async move {
+                if headers.get("authorization").and_then(|v| v.to_str().ok()) == Some("Bearer token-expirado") {
+                    let error = json!({"error": {"message": "Error validating access token: Session has expired", "type": "OAuthException", "code": 190, "fbtrace_id": "A"}});
+                    return (axum::http::StatusCode::UNAUTHORIZED, axum::Json(error)).into_response();
+                }
                 let to = body["to"].as_str().unwrap_or_default().trim_start_matches('+').to_owned();
                 state.outbox.lock().unwrap().push(body);
                 axum::Json(json!({"messaging_product": "whatsapp", "contacts": [{"input": to, "wa_id": to}],
                                   "messages": [{"id": format!("wamid.TEST{}", uuid::Uuid::now_v7().simple())}]}))
+                .into_response()
             }),
         )
         .route(
@@ -2130,4 +2135,167 @@ async fn outbound_messages_respect_the_window_and_meta_limits(api: Api) {
         (sent["to"].as_str(), sent["template"]["name"].as_str()),
         (Some("+5521998887777"), Some("lembrete_consulta"))
     );
+}
+
+on_both_backends_webhook!(sending_respects_pair_limits_and_pauses_on_an_expired_token);
+async fn sending_respects_pair_limits_and_pauses_on_an_expired_token(api: Api) {
+    let org = organizations::create(
+        &api.services,
+        &Actor::platform(),
+        organizations::NewOrganization {
+            name: "Clínica Limites",
+            tax_id: "11.222.333/0001-81",
+        },
+    )
+    .await
+    .unwrap();
+    let key = api_keys::create(
+        &api.services,
+        &Actor::platform(),
+        Some(org.id),
+        Role::System,
+        "assistente",
+    )
+    .await
+    .unwrap();
+    let token = key.token.expose().to_owned();
+    let org_path = format!("/organizations/{}", org.id);
+    let patch = |settings: Value| {
+        api.call(
+            reqwest::Method::PATCH,
+            &org_path,
+            Some(&token),
+            Some(json!({"settings": {"whatsapp": settings}})),
+        )
+    };
+    assert_eq!(patch(json!({"phoneNumberId": "109876543210987", "accessToken": "token-da-clinica", "messagesPerSecond": 80})).await.0, StatusCode::OK);
+    assert_eq!(
+        patch(json!({"messagesPerSecond": 0})).await.0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let (body, signature) = notification(
+        json!([
+            {"from": "5511987654321", "id": "wamid.a", "timestamp": now.to_string(), "type": "text", "text": {"body": "oi"}},
+            {"from": "5521998887777", "id": "wamid.b", "timestamp": now.to_string(), "type": "text", "text": {"body": "olá"}},
+        ]),
+        json!([]),
+    );
+    assert_eq!(api.deliver(&body, Some(&signature)).await, StatusCode::OK);
+    while austa_server::job_handlers::run_pending(&api.services, "w", 10)
+        .await
+        .unwrap()
+        > 0
+    {}
+    let conversations = api.get("/conversations", &token).await.1;
+    let ids: Vec<String> = conversations["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect();
+    let text = |t: &str| json!({"type": "text", "text": {"body": t}});
+
+    // Two messages to one person at once: the second waits for the pair limit (6 s).
+    assert_eq!(
+        api.post(
+            &format!("/conversations/{}/messages", ids[0]),
+            Some(&token),
+            text("primeira")
+        )
+        .await
+        .0,
+        StatusCode::ACCEPTED
+    );
+    assert_eq!(
+        api.post(
+            &format!("/conversations/{}/messages", ids[0]),
+            Some(&token),
+            text("segunda")
+        )
+        .await
+        .0,
+        StatusCode::ACCEPTED
+    );
+    while austa_server::job_handlers::run_pending(&api.services, "w", 10)
+        .await
+        .unwrap()
+        > 0
+    {}
+    assert_eq!(api.outbox.lock().unwrap().len(), 1, "the second waits");
+    let (_, jobs) = api.stored().await;
+    let waiting: Vec<_> = jobs
+        .iter()
+        .filter(|j| j.kind == "whatsapp.send" && j.status == austa_domain::enums::JobStatus::Pending)
+        .collect();
+    assert_eq!(waiting.len(), 1);
+    let wait = waiting[0].run_at - time::OffsetDateTime::now_utc();
+    assert!(
+        wait > time::Duration::seconds(3) && wait <= time::Duration::seconds(7),
+        "{wait}"
+    );
+    assert_eq!(
+        waiting[0].attempts, 0,
+        "waiting for a rate limit is not a failed attempt"
+    );
+
+    // An expired token pauses the number: messages wait, nothing fails, a new token resumes.
+    assert_eq!(
+        patch(json!({"accessToken": "token-expirado"})).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        api.post(
+            &format!("/conversations/{}/messages", ids[1]),
+            Some(&token),
+            text("terceira")
+        )
+        .await
+        .0,
+        StatusCode::ACCEPTED
+    );
+    while austa_server::job_handlers::run_pending(&api.services, "w", 10)
+        .await
+        .unwrap()
+        > 0
+    {}
+    let (status, organization, _) = api
+        .call(
+            reqwest::Method::GET,
+            &format!("/organizations/{}", org.id),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(organization["settings"]["whatsapp"]["paused"], true);
+    let messages = api
+        .get(&format!("/conversations/{}/messages", ids[1]), &token)
+        .await
+        .1;
+    let third = messages["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["direction"] == "OUTBOUND")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        third["status"], "QUEUED",
+        "not failed: it goes out once the number is resumed"
+    );
+    assert_eq!(
+        patch(json!({"accessToken": "token-da-clinica"})).await.0,
+        StatusCode::OK
+    );
+    let organization = api
+        .call(
+            reqwest::Method::GET,
+            &format!("/organizations/{}", org.id),
+            Some(&token),
+            None,
+        )
+        .await
+        .1;
+    assert!(organization["settings"]["whatsapp"].get("paused").is_none());
 }

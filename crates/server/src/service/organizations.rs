@@ -154,6 +154,8 @@ pub struct WhatsappSettings {
     /// Name of an approved authentication template for login codes (else a text message is sent).
     pub otp_template: Option<String>,
     pub display_name: Option<String>,
+    /// The number's Cloud API throughput (80 by default; 1000 on upgraded numbers).
+    pub messages_per_second: Option<u64>,
 }
 
 #[derive(Clone, Default, serde::Deserialize, utoipa::ToSchema)]
@@ -284,6 +286,7 @@ pub async fn update(
             );
             fields.push("settings.whatsapp.accessToken");
         }
+        let new_token = whatsapp.access_token.is_some();
         let mut settings = match org.settings.clone() {
             serde_json::Value::Object(map) => map,
             _ => serde_json::Map::new(),
@@ -305,6 +308,21 @@ pub async fn update(
                 json!(required_text("settings.whatsapp.displayName", display, 200)?),
             );
             fields.push("settings.whatsapp.displayName");
+        }
+        if let Some(rate) = whatsapp.messages_per_second {
+            if !(1..=1000).contains(&rate) {
+                return Err(Error::invalid(
+                    "settings.whatsapp.messagesPerSecond",
+                    "out_of_range",
+                    "must be between 1 and 1000",
+                ));
+            }
+            stored.insert("messagesPerSecond".into(), json!(rate));
+            fields.push("settings.whatsapp.messagesPerSecond");
+        }
+        if new_token {
+            // A new token resumes a number paused by an expired one.
+            stored.remove("paused");
         }
         settings.insert("whatsapp".into(), serde_json::Value::Object(stored));
         org.settings = serde_json::Value::Object(settings);

@@ -177,16 +177,87 @@ pub async fn queue(
     Ok(created)
 }
 
-/// The send job: at most once to Meta per message (a stored wamid means it was accepted).
-pub async fn send(services: &crate::context::Services, org: OrganizationId, id: MessageId) -> Result<()> {
+/// Meta's pair limit: one message per 6 s to the same person.
+pub const PAIR_INTERVAL: Duration = Duration::seconds(6);
+/// Meta's default throughput per business number (`settings.whatsapp.messagesPerSecond` overrides).
+pub const DEFAULT_MESSAGES_PER_SECOND: u64 = 80;
+/// How long a paused number (expired token) waits before its queue is looked at again.
+const PAUSED_RETRY: Duration = Duration::seconds(60);
+
+/// Outbound messages of a number, sent (accepted by Meta) since `since`, at most `limit + 1`.
+async fn sent_since(
+    tx: &mut dyn austa_store::Tx,
+    number: &str,
+    patient: Option<austa_domain::ids::UserId>,
+    since: time::OffsetDateTime,
+    limit: u32,
+) -> Result<Vec<Message>> {
+    let mut query = ListQuery::first(limit + 1)
+        .filter("business_phone_number_id", Value::Text(number.to_owned()))
+        .filter(
+            "direction",
+            Value::Text(MessageDirection::Outbound.as_str().into()),
+        )
+        .filter("status", Value::Text(MessageStatus::Sent.as_str().into()))
+        .compare("status_updated_at", Cmp::Ge, Value::Time(since));
+    if let Some(p) = patient {
+        query = query.filter("user_id", Value::Uuid(p.as_uuid()));
+    }
+    Ok(tx.list::<Message>(&query).await?.items)
+}
+
+/// The send job: at most once to Meta per message (a stored wamid means it was accepted). `Ok(Some(at))`
+/// asks the queue to try again at `at`: a rate limit, or a paused number.
+pub async fn send(
+    services: &crate::context::Services,
+    org: OrganizationId,
+    id: MessageId,
+) -> Result<Option<time::OffsetDateTime>> {
     let scope = Principal::system_for(org).scope();
     let mut tx = services.store.begin(scope, TxMode::Read).await?;
     let message = tx.find::<Message>(id).await?.ok_or(Error::NotFound)?;
     if message.whatsapp_message_id.is_some() || message.status != MessageStatus::Queued {
         tx.rollback().await?;
-        return Ok(());
+        return Ok(None);
     }
     let organization = tx.get::<Organization>(org).await?;
+    let now = services.clock.now();
+    if organization
+        .settings
+        .pointer("/whatsapp/paused")
+        .and_then(|v| v.as_bool())
+        == Some(true)
+    {
+        tx.rollback().await?;
+        return Ok(Some(now + PAUSED_RETRY));
+    }
+    if let Some(number) = message
+        .business_phone_number_id
+        .as_deref()
+        .or(organization.whatsapp_phone_number_id.as_deref())
+    {
+        // One message per 6 s to the same person from the same number (Meta's pair limit)...
+        let recent = sent_since(tx.as_mut(), number, Some(message.user_id), now - PAIR_INTERVAL, 0).await?;
+        if let Some(last) = recent.first().and_then(|m| m.status_updated_at) {
+            tx.rollback().await?;
+            return Ok(Some(last + PAIR_INTERVAL));
+        }
+        // ...and at most the number's throughput per second.
+        let per_second = organization
+            .settings
+            .pointer("/whatsapp/messagesPerSecond")
+            .and_then(|v| v.as_u64())
+            .unwrap_or(DEFAULT_MESSAGES_PER_SECOND)
+            .clamp(1, 1000) as u32;
+        if sent_since(tx.as_mut(), number, None, now - Duration::seconds(1), per_second)
+            .await?
+            .len() as u32
+            >= per_second
+        {
+            tx.rollback().await?;
+            return Ok(Some(now + Duration::seconds(1)));
+        }
+    }
     let patient = tx.get::<User>(message.user_id).await?;
     let ring = services.keys.get(tx.as_mut(), org).await?;
     tx.rollback().await?;
@@ -223,17 +294,26 @@ pub async fn send(services: &crate::context::Services, org: OrganizationId, id: 
     let now = services.clock.now();
     let mut tx = services.store.begin(scope, TxMode::Write).await?;
     let Some(mut current) = tx.find_for_update::<Message>(id).await? else {
-        return Ok(());
+        return Ok(None);
     };
     match outcome {
         Ok(sent) => {
             current.whatsapp_message_id = Some(sent.message_id);
             current.status = MessageStatus::Sent;
         }
+        Err(SendError::Refused { code: 190, .. }) => {
+            // The token expired or was revoked: pause the number until a new token is saved; the
+            // message waits instead of failing.
+            tx.rollback().await?;
+            pause_number(services, org).await?;
+            tracing::error!(organization = %org, "WhatsApp access token expired or revoked: sending paused until a new token is saved");
+            return Ok(Some(now + PAUSED_RETRY));
+        }
+        Err(SendError::Refused { code: 131056, .. }) => {
+            tx.rollback().await?;
+            return Ok(Some(now + PAIR_INTERVAL));
+        }
         Err(SendError::Refused { code, title }) if is_final(code) => {
-            if code == 190 {
-                tracing::error!(organization = %org, "WhatsApp access token expired or revoked: renew it in the organization's settings");
-            }
             current.status = MessageStatus::Failed;
             current.error_code = Some(code);
             current.error_title = Some(title.chars().take(200).collect());
@@ -247,5 +327,29 @@ pub async fn send(services: &crate::context::Services, org: OrganizationId, id: 
     current.updated_at = now;
     tx.update(&current).await?;
     tx.commit().await?;
-    Ok(())
+    Ok(None)
+}
+
+async fn pause_number(services: &crate::context::Services, org: OrganizationId) -> Result<()> {
+    let actor = crate::context::Actor::system_for(org).with_user_agent("whatsapp-sender");
+    crate::transact!(services, &actor, TxMode::Write, |work| {
+        let mut organization = work.tx().get::<Organization>(org).await?;
+        let mut settings = organization.settings.clone();
+        if let Some(map) = settings.as_object_mut() {
+            let whatsapp = map.entry("whatsapp").or_insert_with(|| json!({}));
+            if let Some(w) = whatsapp.as_object_mut() {
+                w.insert("paused".into(), json!(true));
+            }
+        }
+        organization.settings = settings;
+        organization.updated_at = work.services.clock.now();
+        work.tx().update(&organization).await?;
+        work.record(
+            AuditEvent::new(AuditAction::SettingsChange, "organizations")
+                .entity(org.as_uuid())
+                .detail("change", "whatsapp_paused")
+                .detail("reason", "access_token_invalid"),
+        );
+        Ok(())
+    })
 }
