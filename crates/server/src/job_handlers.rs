@@ -9,7 +9,12 @@ use crate::context::Services;
 use crate::error::{Error, Result};
 use crate::service::{inbound, media, outbound, webhooks};
 
-pub const KINDS: &[&str] = &[webhooks::PROCESS_JOB, media::MEDIA_JOB, outbound::SEND_JOB];
+pub const KINDS: &[&str] = &[
+    webhooks::PROCESS_JOB,
+    media::MEDIA_JOB,
+    outbound::SEND_JOB,
+    outbound::MARK_READ_JOB,
+];
 
 fn id_of<I: EntityId>(job: &Job, field: &str) -> Result<I> {
     job.payload
@@ -33,6 +38,15 @@ pub async fn handle(services: &Services, job: &Job) -> Result<Option<time::Offse
         outbound::SEND_JOB => {
             let org: OrganizationId = id_of(job, "organizationId")?;
             return outbound::send(services, org, id_of::<MessageId>(job, "messageId")?).await;
+        }
+        outbound::MARK_READ_JOB => {
+            let org: OrganizationId = id_of(job, "organizationId")?;
+            let typing = job
+                .payload
+                .get("typing")
+                .and_then(|t| t.as_bool())
+                .unwrap_or(false);
+            outbound::send_read(services, org, id_of::<MessageId>(job, "messageId")?, typing).await?;
         }
         other => return Err(Error::internal(format!("no handler for jobs of kind {other}"))),
     }

@@ -1000,6 +1000,7 @@ async fn openapi_documents_every_route_and_error() {
         ("get", "/conversations/{id}"),
         ("get", "/conversations/{id}/messages"),
         ("post", "/conversations/{id}/messages"),
+        ("post", "/conversations/{id}/read"),
         ("get", "/audit-logs"),
     ];
     let paths = doc["paths"].as_object().unwrap();
@@ -2088,6 +2089,28 @@ async fn outbound_messages_respect_the_window_and_meta_limits(api: Api) {
             .iter()
             .any(|m| m["whatsappMessageId"] == wamid.as_str() && m["status"] == "READ")
     );
+
+    // Opening the conversation marks the patient's message read, with the typing indicator.
+    let (status, _, _) = api
+        .call(
+            reqwest::Method::POST,
+            &format!("/conversations/{recent}/read?typing=true"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    while austa_server::job_handlers::run_pending(&api.services, "w", 10)
+        .await
+        .unwrap()
+        > 0
+    {}
+    let read = api.outbox.lock().unwrap().last().cloned().unwrap();
+    assert_eq!(
+        (read["status"].as_str(), read["message_id"].as_str()),
+        (Some("read"), Some("wamid.recent"))
+    );
+    assert_eq!(read["typing_indicator"]["type"], "text");
 
     // Meta's limits are checked before anything is queued.
     let buttons: Vec<Value> = (0..4)

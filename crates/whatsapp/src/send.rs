@@ -155,6 +155,49 @@ impl CloudApi {
         self.send(phone_number_id, token, &payload).await
     }
 
+    /// Marks an inbound message read (blue ticks) and, with `typing`, shows the typing indicator.
+    pub async fn mark_read(
+        &self,
+        phone_number_id: &str,
+        token: &SecretString,
+        message_id: &str,
+        typing: bool,
+    ) -> Result<(), SendError> {
+        if phone_number_id.is_empty() || !phone_number_id.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(SendError::Refused {
+                code: 100,
+                title: "the business phone number id must be digits".into(),
+            });
+        }
+        let mut payload =
+            json!({"messaging_product": "whatsapp", "status": "read", "message_id": message_id});
+        if typing {
+            payload["typing_indicator"] = json!({"type": "text"});
+        }
+        let response = self
+            .http
+            .post(format!("{}/{phone_number_id}/messages", self.base))
+            .bearer_auth(token.expose_secret())
+            .json(&payload)
+            .send()
+            .await
+            .map_err(|e| SendError::Unavailable(without_url(&e)))?;
+        if response.status().is_success() {
+            return Ok(());
+        }
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| SendError::Unavailable(without_url(&e)))?;
+        match serde_json::from_slice::<ErrorBody>(&bytes) {
+            Ok(e) => Err(SendError::Refused {
+                code: e.error.code,
+                title: e.error.message.chars().take(200).collect(),
+            }),
+            Err(_) => Err(SendError::Unavailable("mark-as-read failed".into())),
+        }
+    }
+
     /// Sends a request body built by [`crate::outbound::Outbound::payload`].
     pub async fn send(
         &self,

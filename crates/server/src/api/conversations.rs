@@ -157,3 +157,44 @@ pub async fn send(
 pub struct SendOptions {
     essential: Option<bool>,
 }
+
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ReadOptions {
+    /// Also show the typing indicator (a reply is being written).
+    typing: Option<bool>,
+}
+
+#[utoipa::path(
+    post,
+    path = "/conversations/{id}/read",
+    tag = "conversations",
+    summary = "Mark the patient's latest message read on WhatsApp (blue ticks), optionally with the typing indicator",
+    params(("id" = String, Path, description = "Conversation id"), ReadOptions),
+    responses(
+        (status = 202, description = "Queued"),
+        (status = 204, description = "No message to mark"),
+        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed (audited)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not found, or not visible to the caller", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []))
+)]
+pub async fn read(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+    Query(options): Query<ReadOptions>,
+) -> Result<axum::http::StatusCode> {
+    let id: ConversationId = parse_id(&id)?;
+    let typing = options.typing.unwrap_or(false);
+    let queued = transact!(&state.services, &actor, TxMode::Write, |work| {
+        crate::service::outbound::mark_read(work, id, typing).await
+    })?;
+    Ok(if queued {
+        axum::http::StatusCode::ACCEPTED
+    } else {
+        axum::http::StatusCode::NO_CONTENT
+    })
+}

@@ -96,6 +96,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(conversations::list))
         .routes(routes!(conversations::get))
         .routes(routes!(conversations::messages, conversations::send))
+        .routes(routes!(conversations::read))
         .routes(routes!(audit_logs::list))
         .split_for_parts();
     api.components

@@ -353,3 +353,89 @@ async fn pause_number(services: &crate::context::Services, org: OrganizationId) 
         Ok(())
     })
 }
+
+pub const MARK_READ_JOB: &str = "whatsapp.mark_read";
+
+/// Queues "read" (and the typing indicator) for the conversation's latest inbound message: the patient
+/// sees the blue ticks when staff open the conversation. Returns whether there was one.
+pub async fn mark_read(work: &mut Work<'_>, conversation_id: ConversationId, typing: bool) -> Result<bool> {
+    let conversation = work
+        .tx()
+        .find::<Conversation>(conversation_id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let target = Target::in_organization(conversation.organization_id).about_patient(conversation.user_id);
+    authorize(
+        work,
+        Action::Update,
+        Resource::Conversation,
+        target,
+        Some(conversation_id.as_uuid()),
+    )
+    .await?;
+    let latest = work
+        .tx()
+        .list::<Message>(
+            &ListQuery::first(1)
+                .newest_first()
+                .filter("conversation_id", Value::Uuid(conversation_id.as_uuid()))
+                .filter(
+                    "direction",
+                    Value::Text(MessageDirection::Inbound.as_str().into()),
+                ),
+        )
+        .await?;
+    let Some(message) = latest.items.into_iter().next() else {
+        return Ok(false);
+    };
+    let now = work.services.clock.now();
+    crate::jobs::enqueue(
+        work.tx(),
+        crate::jobs::NewJob {
+            organization: Some(conversation.organization_id),
+            kind: MARK_READ_JOB,
+            payload: json!({"organizationId": conversation.organization_id, "messageId": message.id, "typing": typing}),
+            dedupe_key: Some(format!("{}:{typing}", message.id)),
+            run_at: None,
+        },
+        now,
+    )
+    .await?;
+    Ok(true)
+}
+
+/// The mark-as-read job.
+pub async fn send_read(
+    services: &crate::context::Services,
+    org: OrganizationId,
+    id: MessageId,
+    typing: bool,
+) -> Result<()> {
+    let mut tx = services
+        .store
+        .begin(Principal::system_for(org).scope(), TxMode::Read)
+        .await?;
+    let message = tx.find::<Message>(id).await?.ok_or(Error::NotFound)?;
+    let organization = tx.get::<Organization>(org).await?;
+    let ring = services.keys.get(tx.as_mut(), org).await?;
+    tx.rollback().await?;
+    let (Some(wamid), Some(number), Some(sealed_token)) = (
+        message.whatsapp_message_id,
+        message
+            .business_phone_number_id
+            .or(organization.whatsapp_phone_number_id),
+        organization.whatsapp_access_token_encrypted,
+    ) else {
+        return Ok(());
+    };
+    let token = SecretString::from(
+        String::from_utf8(ring.decrypt(TOKEN_FIELD, org.as_uuid(), &sealed_token)?.to_vec())
+            .map_err(Error::internal)?,
+    );
+    match services.whatsapp.mark_read(&number, &token, &wamid, typing).await {
+        Ok(()) => Ok(()),
+        // Too old to mark, or unknown to Meta: nothing to retry.
+        Err(SendError::Refused { code, .. }) if is_final(code) => Ok(()),
+        Err(e) => Err(Error::Upstream(e.to_string())),
+    }
+}
