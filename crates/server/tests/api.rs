@@ -2219,48 +2219,49 @@ async fn sending_respects_pair_limits_and_pauses_on_an_expired_token(api: Api) {
         .collect();
     let text = |t: &str| json!({"type": "text", "text": {"body": t}});
 
-    // Two messages to one person at once: the second waits for the pair limit (6 s).
-    assert_eq!(
-        api.post(
-            &format!("/conversations/{}/messages", ids[0]),
-            Some(&token),
-            text("primeira")
-        )
-        .await
-        .0,
-        StatusCode::ACCEPTED
-    );
-    assert_eq!(
-        api.post(
-            &format!("/conversations/{}/messages", ids[0]),
-            Some(&token),
-            text("segunda")
-        )
-        .await
-        .0,
-        StatusCode::ACCEPTED
-    );
-    while austa_server::job_handlers::run_pending(&api.services, "w", 10)
+    // A burst to one person: 45 go out at once (Meta's burst), the 46th waits its turn (1 per 6 s on
+    // average, a 45 × 6 s window).
+    for n in 0..46 {
+        let (status, _) = api
+            .post(
+                &format!("/conversations/{}/messages", ids[0]),
+                Some(&token),
+                text(&format!("mensagem {n}")),
+            )
+            .await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+    }
+    while austa_server::job_handlers::run_pending(&api.services, "w", 20)
         .await
         .unwrap()
         > 0
     {}
-    assert_eq!(api.outbox.lock().unwrap().len(), 1, "the second waits");
+    assert_eq!(api.outbox.lock().unwrap().len(), 45, "the burst goes out");
     let (_, jobs) = api.stored().await;
     let waiting: Vec<_> = jobs
         .iter()
         .filter(|j| j.kind == "whatsapp.send" && j.status == austa_domain::enums::JobStatus::Pending)
         .collect();
-    assert_eq!(waiting.len(), 1);
+    assert_eq!(waiting.len(), 1, "the 46th waits");
     let wait = waiting[0].run_at - time::OffsetDateTime::now_utc();
     assert!(
-        wait > time::Duration::seconds(3) && wait <= time::Duration::seconds(7),
+        wait > time::Duration::seconds(260) && wait <= time::Duration::seconds(271),
         "{wait}"
     );
     assert_eq!(
         waiting[0].attempts, 0,
         "waiting for a rate limit is not a failed attempt"
     );
+    let conversation = api.get(&format!("/conversations/{}", ids[0]), &token).await.1;
+    assert!(conversation["lastMessageAt"].is_string() && conversation["firstResponseAt"].is_string());
+    assert_eq!(
+        (
+            conversation["metrics"]["inbound"].as_i64(),
+            conversation["metrics"]["outbound"].as_i64()
+        ),
+        (Some(1), Some(46))
+    );
+    assert_eq!(conversation["messageCount"], 47);
 
     // An expired token pauses the number: messages wait, nothing fails, a new token resumes.
     assert_eq!(

@@ -36,6 +36,11 @@ pub struct ConversationView {
     #[serde(with = "time::serde::rfc3339::option")]
     pub last_message_at: Option<OffsetDateTime>,
     pub message_count: i64,
+    /// When staff or the assistant first answered.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub first_response_at: Option<OffsetDateTime>,
+    /// Per-conversation counters (`inbound`, `outbound`).
+    pub metrics: serde_json::Value,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
 }
@@ -86,6 +91,8 @@ fn view(c: Conversation) -> ConversationView {
         assigned_provider_id: c.assigned_provider_id,
         last_message_at: c.last_message_at,
         message_count: c.message_count,
+        first_response_at: c.first_response_at,
+        metrics: c.metrics,
         created_at: c.created_at,
     }
 }

@@ -313,6 +313,7 @@ async fn store_message(
     }
     let mut updated = conversation;
     updated.message_count += 1;
+    super::outbound::bump_metric(&mut updated.metrics, "inbound");
     updated.last_message_at = Some(updated.last_message_at.map_or(sent_at, |t| t.max(sent_at)));
     updated.updated_at = now;
     work.tx().update(&updated).await?;
