@@ -52,6 +52,11 @@ async fn graph() -> (String, Outbox, MediaStore) {
                     let error = json!({"error": {"message": "Error validating access token: Session has expired", "type": "OAuthException", "code": 190, "fbtrace_id": "A"}});
                     return (axum::http::StatusCode::UNAUTHORIZED, axum::Json(error)).into_response();
                 }
+                if body["text"]["body"].as_str().is_some_and(|t| t.contains("fora-da-janela")) {
+                    let error = json!({"error": {"message": "(#131047) Re-engagement message", "type": "OAuthException", "code": 131047,
+                                                 "error_data": {"messaging_product": "whatsapp", "details": "Message failed to send because more than 24 hours have passed"}}});
+                    return (axum::http::StatusCode::BAD_REQUEST, axum::Json(error)).into_response();
+                }
                 let to = body["to"].as_str().unwrap_or_default().trim_start_matches('+').to_owned();
                 state.outbox.lock().unwrap().push(body);
                 axum::Json(json!({"messaging_product": "whatsapp", "contacts": [{"input": to, "wa_id": to}],
@@ -1663,6 +1668,40 @@ async fn the_documented_format_beyond_the_fixtures(api: Api) {
     })
     .unwrap();
 
+    // Two onboarding missions, the second after the first: a newcomer starts both, one available.
+    let mission = |code: &str, prerequisites: Value| austa_store::model::Mission {
+        id: austa_domain::EntityId::generate(),
+        organization_id: org.id,
+        code: code.into(),
+        version: 1,
+        title: code.into(),
+        description: "missão".into(),
+        category: austa_domain::enums::MissionCategory::Onboarding,
+        difficulty: austa_domain::enums::Difficulty::Easy,
+        points: 50,
+        prerequisites,
+        available_from: None,
+        available_until: None,
+        repeatability: austa_domain::enums::Repeatability::Once,
+        badge: None,
+        completion_rule: json!({"event": "consent_given", "count": 1}),
+        is_active: true,
+        published_at: Some(austa_store::value::to_stored_precision(
+            time::OffsetDateTime::now_utc(),
+        )),
+        created_at: austa_store::value::to_stored_precision(time::OffsetDateTime::now_utc()),
+        updated_at: austa_store::value::to_stored_precision(time::OffsetDateTime::now_utc()),
+        deleted_at: None,
+    };
+    let first = mission("aceitar-lgpd", json!([]));
+    let second = mission("foto-carteirinha", json!([first.id]));
+    let (first_ref, second_ref) = (&first, &second);
+    austa_server::transact!(&api.services, &actor, austa_store::TxMode::Write, |work| {
+        work.tx().create(first_ref).await?;
+        work.tx().create(second_ref).await?;
+        Ok(())
+    })
+    .unwrap();
     let ts = "1764300000";
     let (body, signature) = notification(
         json!([
@@ -1760,6 +1799,25 @@ async fn the_documented_format_beyond_the_fixtures(api: Api) {
         (None, Some("BR.8f2c1a"))
     );
     assert_eq!(users.len(), 2, "the old-number patient and the username user");
+    // The newcomer's onboarding started; the known patient's did not change.
+    let mut tx = api
+        .services
+        .store
+        .begin(
+            austa_domain::Principal::system_for(org.id).scope(),
+            austa_store::TxMode::Read,
+        )
+        .await
+        .unwrap();
+    let progress: Vec<austa_store::model::OnboardingProgress> =
+        tx.list(&austa_store::ListQuery::first(50)).await.unwrap().items;
+    tx.rollback().await.unwrap();
+    assert_eq!(progress.len(), 2);
+    assert!(progress.iter().all(|p| p.user_id == username_user.id));
+    let status_of =
+        |m: &austa_store::model::Mission| progress.iter().find(|p| p.mission_id == m.id).unwrap().status;
+    assert_eq!(status_of(&first), austa_domain::enums::ProgressStatus::Available);
+    assert_eq!(status_of(&second), austa_domain::enums::ProgressStatus::Locked);
 }
 
 // Random, truncated, deeply nested or invalid bodies, correctly signed or not: 200, 400 or 401,

@@ -390,10 +390,11 @@ async fn sender(
         deleted_at: None,
     };
     work.tx().create(&user).await?;
+    let missions = super::onboarding::start(work.tx(), org, id, now).await?;
     work.record(
         AuditEvent::personal(AuditAction::Create, "users", Some(id.as_uuid()))
             .detail("via", "whatsapp")
-            .detail("onboarding", "pending"),
+            .detail("onboardingMissions", missions),
     );
     Ok(id)
 }

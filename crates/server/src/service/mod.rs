@@ -11,6 +11,7 @@ pub mod conversations;
 pub mod health_data;
 pub mod inbound;
 pub mod media;
+pub mod onboarding;
 pub mod organizations;
 pub mod outbound;
 pub mod patients;

@@ -156,6 +156,9 @@ pub struct WhatsappSettings {
     pub display_name: Option<String>,
     /// The number's Cloud API throughput (80 by default; 1000 on upgraded numbers).
     pub messages_per_second: Option<u64>,
+    /// An approved template (no parameters) sent when a message fails outside the 24-hour window
+    /// (Meta error 131047), asking the patient to write back: `{"name": …, "language": "pt_BR"}`.
+    pub reengagement_template: Option<serde_json::Value>,
 }
 
 #[derive(Clone, Default, serde::Deserialize, utoipa::ToSchema)]
@@ -319,6 +322,29 @@ pub async fn update(
             }
             stored.insert("messagesPerSecond".into(), json!(rate));
             fields.push("settings.whatsapp.messagesPerSecond");
+        }
+        if let Some(template) = &whatsapp.reengagement_template {
+            let name = template.get("name").and_then(|n| n.as_str()).unwrap_or_default();
+            if name.is_empty()
+                || !name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            {
+                return Err(Error::invalid(
+                    "settings.whatsapp.reengagementTemplate.name",
+                    "invalid_template",
+                    "must be a template name (a-z, 0-9, _)",
+                ));
+            }
+            let language = template
+                .get("language")
+                .and_then(|l| l.as_str())
+                .unwrap_or("pt_BR");
+            stored.insert(
+                "reengagementTemplate".into(),
+                json!({"name": name, "language": language}),
+            );
+            fields.push("settings.whatsapp.reengagementTemplate");
         }
         if new_token {
             // A new token resumes a number paused by an expired one.

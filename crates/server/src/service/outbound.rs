@@ -225,6 +225,7 @@ pub async fn send(
         return Ok(None);
     }
     let organization = tx.get::<Organization>(org).await?;
+    let organization_settings = organization.settings.clone();
     let now = services.clock.now();
     if organization
         .settings
@@ -307,6 +308,7 @@ pub async fn send(
         .whatsapp
         .send(&number, &token, &content.payload(&to))
         .await;
+    let mut reengagement: Option<Outbound> = None;
     let now = services.clock.now();
     let mut tx = services.store.begin(scope, TxMode::Write).await?;
     let Some(mut current) = tx.find_for_update::<Message>(id).await? else {
@@ -333,6 +335,11 @@ pub async fn send(
             current.status = MessageStatus::Failed;
             current.error_code = Some(code);
             current.error_title = Some(title.chars().take(200).collect());
+            // Outside the window (131047): no blind retry, but the organization's re-engagement
+            // template, when it has one, asks the patient to write back.
+            if code == 131047 && !matches!(content, Outbound::Template { .. }) {
+                reengagement = organization_reengagement(&organization_settings);
+            }
         }
         Err(transient) => {
             tx.rollback().await?;
@@ -343,7 +350,32 @@ pub async fn send(
     current.updated_at = now;
     tx.update(&current).await?;
     tx.commit().await?;
+    if let Some(template) = reengagement {
+        let actor = crate::context::Actor::system_for(org).with_user_agent("whatsapp-sender");
+        let conversation = current.conversation_id;
+        crate::transact!(services, &actor, TxMode::Write, |work| queue(
+            work,
+            conversation,
+            template,
+            true
+        )
+        .await)?;
+    }
     Ok(None)
+}
+
+/// `settings.whatsapp.reengagementTemplate` (`{"name": …, "language": "pt_BR"}`), as a message.
+fn organization_reengagement(settings: &serde_json::Value) -> Option<Outbound> {
+    let template = settings.pointer("/whatsapp/reengagementTemplate")?;
+    let name = template.get("name")?.as_str()?;
+    let language = template
+        .get("language")
+        .and_then(|l| l.as_str())
+        .unwrap_or("pt_BR");
+    let outbound = Outbound::Template {
+        template: json!({"name": name, "language": {"code": language}}),
+    };
+    outbound.validate().ok().map(|()| outbound)
 }
 
 async fn pause_number(services: &crate::context::Services, org: OrganizationId) -> Result<()> {
