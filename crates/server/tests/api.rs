@@ -1499,6 +1499,20 @@ async fn notifications_become_messages_once_and_statuses_only_move_forward(api: 
                 deleted_at: None,
             })
             .await?;
+        let failed_wamid = "wamid.HBgNNTUxMTkxMjM0NTY3OBUCABEYEkJFQjUwMEJFNjFGMjQ0NThDQwA=".to_owned();
+        let now = austa_store::value::to_stored_precision(time::OffsetDateTime::now_utc());
+        let mut second: Message = work
+            .tx()
+            .list::<Message>(&austa_store::ListQuery::first(1))
+            .await?
+            .items
+            .remove(0);
+        second.id = austa_domain::EntityId::generate();
+        second.whatsapp_message_id = Some(failed_wamid);
+        second.status = MessageStatus::Sent;
+        second.created_at = now;
+        second.updated_at = now;
+        work.tx().create(&second).await?;
         Ok(())
     })
     .unwrap();
@@ -1610,6 +1624,18 @@ async fn notifications_become_messages_once_and_statuses_only_move_forward(api: 
         .find(|m| m.whatsapp_message_id.as_deref() == Some(&status_wamid))
         .unwrap();
     assert_eq!(outbound.status, MessageStatus::Read);
+    // A failed status keeps Meta's code and title.
+    let failed = messages
+        .iter()
+        .find(|m| {
+            m.whatsapp_message_id.as_deref()
+                == Some("wamid.HBgNNTUxMTkxMjM0NTY3OBUCABEYEkJFQjUwMEJFNjFGMjQ0NThDQwA=")
+        })
+        .unwrap();
+    assert_eq!(
+        (failed.status, failed.error_code, failed.error_title.as_deref()),
+        (MessageStatus::Failed, Some(131047), Some("Re-engagement message"))
+    );
     assert!(outbound.read_at.is_some() && outbound.delivered_at.is_some());
 
     // Running a notification again (at-least-once) adds nothing.
