@@ -2407,3 +2407,89 @@ async fn sending_respects_pair_limits_and_pauses_on_an_expired_token(api: Api) {
         .1;
     assert!(organization["settings"]["whatsapp"].get("paused").is_none());
 }
+
+on_both_backends_webhook!(a_number_sends_at_most_its_messages_per_second);
+async fn a_number_sends_at_most_its_messages_per_second(api: Api) {
+    let org = organizations::create(
+        &api.services,
+        &Actor::platform(),
+        organizations::NewOrganization {
+            name: "Clínica Vazão",
+            tax_id: "11.222.333/0001-81",
+        },
+    )
+    .await
+    .unwrap();
+    let key = api_keys::create(
+        &api.services,
+        &Actor::platform(),
+        Some(org.id),
+        Role::System,
+        "assistente",
+    )
+    .await
+    .unwrap();
+    let token = key.token.expose().to_owned();
+    let settings = json!({"settings": {"whatsapp": {"phoneNumberId": "109876543210987", "accessToken": "token-da-clinica", "messagesPerSecond": 1}}});
+    assert_eq!(
+        api.call(
+            reqwest::Method::PATCH,
+            &format!("/organizations/{}", org.id),
+            Some(&token),
+            Some(settings)
+        )
+        .await
+        .0,
+        StatusCode::OK
+    );
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let (body, signature) = notification(
+        json!([
+            {"from": "5511987654321", "id": "wamid.v1", "timestamp": now.to_string(), "type": "text", "text": {"body": "oi"}},
+            {"from": "5521998887777", "id": "wamid.v2", "timestamp": now.to_string(), "type": "text", "text": {"body": "oi"}},
+        ]),
+        json!([]),
+    );
+    assert_eq!(api.deliver(&body, Some(&signature)).await, StatusCode::OK);
+    while austa_server::job_handlers::run_pending(&api.services, "w", 10)
+        .await
+        .unwrap()
+        > 0
+    {}
+    let conversations = api.get("/conversations", &token).await.1;
+    for c in conversations["items"].as_array().unwrap() {
+        let path = format!("/conversations/{}/messages", c["id"].as_str().unwrap());
+        assert_eq!(
+            api.post(
+                &path,
+                Some(&token),
+                json!({"type": "text", "text": {"body": "bom dia"}})
+            )
+            .await
+            .0,
+            StatusCode::ACCEPTED
+        );
+    }
+    while austa_server::job_handlers::run_pending(&api.services, "w", 10)
+        .await
+        .unwrap()
+        > 0
+    {}
+    // Two people, one number limited to 1 message/s: one goes now, the other within the next second.
+    assert_eq!(api.outbox.lock().unwrap().len(), 1);
+    let (_, jobs) = api.stored().await;
+    let waiting: Vec<_> = jobs
+        .iter()
+        .filter(|j| j.kind == "whatsapp.send" && j.status == austa_domain::enums::JobStatus::Pending)
+        .collect();
+    assert_eq!(waiting.len(), 1);
+    let wait = waiting[0].run_at - time::OffsetDateTime::now_utc();
+    assert!(wait <= time::Duration::seconds(1), "{wait}");
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    while austa_server::job_handlers::run_pending(&api.services, "w", 10)
+        .await
+        .unwrap()
+        > 0
+    {}
+    assert_eq!(api.outbox.lock().unwrap().len(), 2, "and then it goes");
+}
