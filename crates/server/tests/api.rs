@@ -1825,6 +1825,28 @@ async fn the_documented_format_beyond_the_fixtures(api: Api) {
         (None, Some("BR.8f2c1a"))
     );
     assert_eq!(users.len(), 2, "the old-number patient and the username user");
+    // A username-only user has no number Meta can send to: a clear 422, not a job failing forever.
+    let key = api_keys::create(
+        &api.services,
+        &Actor::platform(),
+        Some(org.id),
+        Role::System,
+        "assistente",
+    )
+    .await
+    .unwrap();
+    let conversation = by_id("wamid.user1").conversation_id;
+    let (status, problem) = api
+        .post(
+            &format!("/conversations/{conversation}/messages"),
+            Some(key.token.expose()),
+            json!({"type": "template", "template": {"name": "retomar_conversa", "language": {"code": "pt_BR"}}}),
+        )
+        .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("no_whatsapp_number"))
+    );
     // The newcomer's onboarding started; the known patient's did not change.
     let mut tx = api
         .services

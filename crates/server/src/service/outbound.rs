@@ -108,6 +108,20 @@ pub async fn queue(
             ));
         }
     }
+    // Meta sends to phone numbers; a username-only user (business-scoped id) has none yet.
+    let patient = work.tx().get::<User>(conversation.user_id).await?;
+    let reachable = patient.phone.is_some()
+        || patient
+            .whatsapp_id
+            .as_deref()
+            .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()));
+    if !reachable {
+        return Err(Error::invalid(
+            "conversation",
+            "no_whatsapp_number",
+            "the patient has no WhatsApp number to write to",
+        ));
+    }
     let org = conversation.organization_id;
     let id = MessageId::generate();
     let body = serde_json::to_vec(&content).map_err(Error::internal)?;
