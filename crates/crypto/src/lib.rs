@@ -23,3 +23,8 @@ pub mod totp;
 
 pub use error::CryptoError;
 pub use keys::{MasterKey, SecretKey};
+
+/// Lower-case hex of bytes (MACs, digests, public keys in reports and logs of checkpoints).
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

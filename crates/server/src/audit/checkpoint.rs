@@ -85,10 +85,6 @@ struct LogLine {
     signature: String,
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 fn unhex(text: &str) -> Option<Vec<u8>> {
     (0..text.len())
         .step_by(2)
@@ -107,9 +103,9 @@ fn append_to_log(path: &std::path::Path, checkpoints: &[AuditCheckpoint]) -> Res
         let line = LogLine {
             chain_id: c.chain_id.clone(),
             seq: c.seq,
-            head_mac: hex(&c.head_mac),
+            head_mac: austa_crypto::hex(&c.head_mac),
             signed_at: c.signed_at.unix_timestamp(),
-            signature: hex(&c.signature),
+            signature: austa_crypto::hex(&c.signature),
         };
         text.push_str(&serde_json::to_string(&line).map_err(Error::internal)?);
         text.push('\n');

@@ -83,7 +83,7 @@ pub async fn verify(services: &Services, org: Option<OrganizationId>) -> Result<
         chains,
         entries: entries.len(),
         checkpoints: checkpoints.len(),
-        checkpoint_public_key: hex(&verifier.to_bytes()),
+        checkpoint_public_key: austa_crypto::hex(&verifier.to_bytes()),
         first_bad_entry: finding,
     };
 
@@ -279,8 +279,4 @@ pub fn verify_chain(
         }
     }
     Ok(())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

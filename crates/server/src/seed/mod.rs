@@ -28,8 +28,6 @@ use crate::work::Work;
 pub const DEMO_NAME: &str = "Austa Care Demonstração";
 pub const DEMO_CNPJ: &str = "11.222.333/0001-81";
 pub const DEMO_PHONE_NUMBER_ID: &str = "100200300400500";
-const TOKEN_FIELD: Field = Field::new("organizations", "whatsapp_access_token_encrypted");
-const CONTENT_FIELD: Field = Field::new("messages", "content_encrypted");
 const CLINICAL_FIELD: Field = Field::new("authorizations", "clinical_encrypted");
 const OCR_FIELD: Field = Field::new("documents", "ocr_text_encrypted");
 const FILE_NAME_FIELD: Field = Field::new("documents", "file_name_encrypted");
@@ -179,7 +177,7 @@ async fn whatsapp_settings(work: &mut Work<'_>, org_id: OrganizationId) -> Resul
             .encrypt(
                 work.tx(),
                 org_id,
-                TOKEN_FIELD,
+                crate::service::organizations::ACCESS_TOKEN_FIELD,
                 org_id.as_uuid(),
                 b"demo-access-token",
             )
@@ -421,7 +419,13 @@ async fn conversation(
         let sealed = work
             .services
             .keys
-            .encrypt(work.tx(), org, CONTENT_FIELD, id.as_uuid(), content.as_bytes())
+            .encrypt(
+                work.tx(),
+                org,
+                crate::service::conversations::CONTENT_FIELD,
+                id.as_uuid(),
+                content.as_bytes(),
+            )
             .await?;
         let sent = start + Duration::minutes(5 * i as i64);
         work.tx()

@@ -6,7 +6,6 @@
 //! the same answer. The one-time-code request answers the same for any phone, and sends in the
 //! background so its timing does not tell either.
 
-use austa_crypto::envelope::Field;
 use austa_crypto::token::{self, Token, TokenKind};
 use austa_crypto::totp::TotpSecret;
 use austa_crypto::{SecretKey, one_time_code, password};
@@ -42,8 +41,6 @@ pub const CODE_ATTEMPTS: i64 = 5;
 pub const CODES_PER_WINDOW: usize = 3;
 /// `last_seen_at` is written at most this often, not on every request.
 const TOUCH_EVERY: Duration = Duration::seconds(60);
-
-const TOKEN_FIELD: Field = Field::new("organizations", "whatsapp_access_token_encrypted");
 
 /// The pseudonym under which attempts on an e-mail are counted (keyed, so the table does not reveal
 /// which addresses were tried).
@@ -569,9 +566,9 @@ pub async fn request_code(
     let Some((organization, user)) = patient_by_phone(services, org, &phone).await? else {
         return Ok(());
     };
-    let (Some(phone_number_id), Some(sealed_token)) = (
+    let (Some(phone_number_id), true) = (
         organization.whatsapp_phone_number_id.clone(),
-        organization.whatsapp_access_token_encrypted.clone(),
+        organization.whatsapp_access_token_encrypted.is_some(),
     ) else {
         tracing::warn!(organization = %org, "login code requested, but the organization has no WhatsApp number configured");
         return Ok(());
@@ -613,12 +610,10 @@ pub async fn request_code(
     }
     let token = {
         let mut work = crate::work::Work::begin(services, &actor, TxMode::Read).await?;
-        let plain = services
-            .keys
-            .decrypt(work.tx(), org, TOKEN_FIELD, org.as_uuid(), &sealed_token)
-            .await?;
+        let ring = services.keys.get(work.tx(), org).await?;
         work.rollback().await?;
-        SecretString::from(String::from_utf8(plain.to_vec()).map_err(Error::internal)?)
+        super::organizations::whatsapp_token(&ring, &organization)?
+            .ok_or_else(|| Error::internal("the organization has no WhatsApp access token"))?
     };
     let template = organization
         .settings

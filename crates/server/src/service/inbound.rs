@@ -4,7 +4,6 @@
 //! opened; every status moves its outbound message forward only. Idempotent: a job that runs twice
 //! (at-least-once queue) changes nothing the second time.
 
-use austa_crypto::envelope::Field;
 use austa_domain::enums::{
     AuditAction, ConversationStatus, MessageDirection, MessageStatus, MessageType, Priority, Role,
 };
@@ -21,7 +20,7 @@ use crate::audit::AuditEvent;
 use crate::context::{Actor, Services};
 use crate::error::Result;
 
-pub const CONTENT_FIELD: Field = Field::new("messages", "content_encrypted");
+pub use super::conversations::CONTENT_FIELD;
 
 /// What one notification produced.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]

@@ -11,7 +11,6 @@ use austa_store::model::{Document, Message, Organization};
 use austa_store::{ListQuery, TxMode, Value};
 use austa_whatsapp::media::MediaError;
 use base64::Engine;
-use secrecy::SecretString;
 use sha2::{Digest, Sha256};
 
 use crate::context::Services;
@@ -20,17 +19,12 @@ use crate::error::{Error, Result};
 pub const MEDIA_JOB: &str = "whatsapp.download_media";
 pub const CONTENT_FIELD: Field = Field::new("documents", "content");
 const FILE_NAME_FIELD: Field = Field::new("documents", "file_name_encrypted");
-const TOKEN_FIELD: Field = Field::new("organizations", "whatsapp_access_token_encrypted");
 /// Meta refuses inbound files over 100 MB (error 131052).
 pub const MAX_MEDIA_BYTES: u64 = 100 * 1024 * 1024;
 
 /// Message kinds that carry a media id.
 pub fn has_media(kind: &str) -> bool {
     matches!(kind, "image" | "document" | "audio" | "video" | "sticker")
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Downloads and stores the media of one message.
@@ -55,7 +49,7 @@ pub async fn download(
         return Ok(None);
     };
     let content: serde_json::Value = serde_json::from_slice(&ring.decrypt(
-        super::inbound::CONTENT_FIELD,
+        super::conversations::CONTENT_FIELD,
         message_id.as_uuid(),
         &sealed,
     )?)
@@ -66,13 +60,8 @@ pub async fn download(
         .unwrap_or_default()
         .to_owned();
     let announced = content.get(kind.as_str()).cloned().unwrap_or_default();
-    let Some(sealed_token) = organization.whatsapp_access_token_encrypted else {
-        return Err(Error::internal("the organization has no WhatsApp access token"));
-    };
-    let token = SecretString::from(
-        String::from_utf8(ring.decrypt(TOKEN_FIELD, org.as_uuid(), &sealed_token)?.to_vec())
-            .map_err(Error::internal)?,
-    );
+    let token = super::organizations::whatsapp_token(&ring, &organization)?
+        .ok_or_else(|| Error::internal("the organization has no WhatsApp access token"))?;
 
     // The URL lives 5 minutes: on expiry, ask for a fresh one once.
     let mut fresh_url_asked = false;
@@ -103,7 +92,7 @@ pub async fn download(
     let endpoint_ok = info
         .sha256
         .as_deref()
-        .is_none_or(|h| h.eq_ignore_ascii_case(&hex(&digest)));
+        .is_none_or(|h| h.eq_ignore_ascii_case(&austa_crypto::hex(&digest)));
     if !(webhook_ok && endpoint_ok) {
         return Err(Error::Upstream(
             "the downloaded media does not match its SHA-256".into(),
@@ -141,7 +130,7 @@ pub async fn download(
             .transpose()?,
         mime_type,
         size_bytes: bytes.len() as i64,
-        sha256: hex(&digest),
+        sha256: austa_crypto::hex(&digest),
         storage_provider: StorageProvider::Local,
         storage_key,
         wrapped_key: None,

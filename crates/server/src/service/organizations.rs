@@ -178,8 +178,22 @@ pub struct OrganizationChanges {
     pub settings: Option<SettingsChanges>,
 }
 
-const ACCESS_TOKEN_FIELD: austa_crypto::envelope::Field =
+/// Where an organization's WhatsApp access token is sealed.
+pub const ACCESS_TOKEN_FIELD: austa_crypto::envelope::Field =
     austa_crypto::envelope::Field::new("organizations", "whatsapp_access_token_encrypted");
+
+/// The organization's WhatsApp access token, opened with its key ring (`None`: not set).
+pub fn whatsapp_token(
+    ring: &austa_crypto::envelope::KeyRing,
+    org: &Organization,
+) -> Result<Option<secrecy::SecretString>> {
+    let Some(sealed) = &org.whatsapp_access_token_encrypted else {
+        return Ok(None);
+    };
+    let plain = ring.decrypt(ACCESS_TOKEN_FIELD, org.id.as_uuid(), sealed)?;
+    let text = String::from_utf8(plain.to_vec()).map_err(Error::internal)?;
+    Ok(Some(secrecy::SecretString::from(text)))
+}
 
 pub async fn get(work: &mut Work<'_>, id: OrganizationId) -> Result<OrganizationView> {
     use austa_domain::access::{Action, Resource, Target};

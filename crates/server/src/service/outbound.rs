@@ -10,7 +10,6 @@ use austa_store::model::{Conversation, Message, Organization, User};
 use austa_store::{Cmp, ListQuery, TxMode, Value};
 use austa_whatsapp::SendError;
 use austa_whatsapp::outbound::Outbound;
-use secrecy::SecretString;
 use serde_json::json;
 use time::Duration;
 
@@ -22,8 +21,6 @@ use crate::work::Work;
 pub const SEND_JOB: &str = "whatsapp.send";
 /// Meta's customer-service window after the patient's last message.
 pub const WINDOW: Duration = Duration::hours(24);
-const TOKEN_FIELD: austa_crypto::envelope::Field =
-    austa_crypto::envelope::Field::new("organizations", "whatsapp_access_token_encrypted");
 
 /// Meta errors that no retry will fix (outside the window, not a WhatsApp user, bad parameters…).
 fn is_final(code: i64) -> bool {
@@ -128,7 +125,13 @@ pub async fn queue(
     let services = work.services;
     let sealed = services
         .keys
-        .encrypt(work.tx(), org, super::inbound::CONTENT_FIELD, id.as_uuid(), &body)
+        .encrypt(
+            work.tx(),
+            org,
+            super::conversations::CONTENT_FIELD,
+            id.as_uuid(),
+            &body,
+        )
         .await?;
     let message = Message {
         id,
@@ -293,31 +296,23 @@ pub async fn send(
     let ring = services.keys.get(tx.as_mut(), org).await?;
     tx.rollback().await?;
     let content: Outbound = serde_json::from_slice(&ring.decrypt(
-        super::inbound::CONTENT_FIELD,
+        super::conversations::CONTENT_FIELD,
         id.as_uuid(),
         message.content_encrypted.as_deref().unwrap_or_default(),
     )?)
     .map_err(Error::internal)?;
-    let (Some(number), Some(sealed_token)) = (
-        message
-            .business_phone_number_id
-            .clone()
-            .or(organization.whatsapp_phone_number_id.clone()),
-        organization.whatsapp_access_token_encrypted,
-    ) else {
-        return Err(Error::internal(
-            "the organization has no WhatsApp number or access token",
-        ));
-    };
+    let number = message
+        .business_phone_number_id
+        .clone()
+        .or(organization.whatsapp_phone_number_id.clone())
+        .ok_or_else(|| Error::internal("the organization has no WhatsApp number"))?;
+    let token = super::organizations::whatsapp_token(&ring, &organization)?
+        .ok_or_else(|| Error::internal("the organization has no WhatsApp access token"))?;
     let to = patient
         .phone
         .clone()
         .or(patient.whatsapp_id.clone())
         .ok_or_else(|| Error::internal("the patient has no WhatsApp number"))?;
-    let token = SecretString::from(
-        String::from_utf8(ring.decrypt(TOKEN_FIELD, org.as_uuid(), &sealed_token)?.to_vec())
-            .map_err(Error::internal)?,
-    );
     let outcome = services
         .whatsapp
         .send(&number, &token, &content.payload(&to))
@@ -481,19 +476,15 @@ pub async fn send_read(
     let organization = tx.get::<Organization>(org).await?;
     let ring = services.keys.get(tx.as_mut(), org).await?;
     tx.rollback().await?;
-    let (Some(wamid), Some(number), Some(sealed_token)) = (
+    let (Some(wamid), Some(number), Some(token)) = (
         message.whatsapp_message_id,
         message
             .business_phone_number_id
-            .or(organization.whatsapp_phone_number_id),
-        organization.whatsapp_access_token_encrypted,
+            .or(organization.whatsapp_phone_number_id.clone()),
+        super::organizations::whatsapp_token(&ring, &organization)?,
     ) else {
         return Ok(());
     };
-    let token = SecretString::from(
-        String::from_utf8(ring.decrypt(TOKEN_FIELD, org.as_uuid(), &sealed_token)?.to_vec())
-            .map_err(Error::internal)?,
-    );
     match services.whatsapp.mark_read(&number, &token, &wamid, typing).await {
         Ok(()) => Ok(()),
         // Too old to mark, or unknown to Meta: nothing to retry.
