@@ -784,3 +784,49 @@ async fn a_killed_server_loses_no_acknowledged_notification() {
         "every stored notification was processed"
     );
 }
+
+/// `austa nlp analyze`: JSON lines through the real binary, one analysis per input line, in
+/// order; bad lines (invalid JSON, invalid UTF-8, missing text) get an error object in their
+/// place without stopping the stream, and the exit status says so.
+#[test]
+fn nlp_analyze_streams_json_lines() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut input: Vec<u8> = Vec::new();
+    input.extend_from_slice("{\"id\":\"m1\",\"text\":\"meu pai desmaiou e nao acorda\"}\n".as_bytes());
+    input.extend_from_slice(b"\n");
+    input.extend_from_slice("{\"id\":2,\"text\":\"minha pressao deu 13 por 8\"}\n".as_bytes());
+    input.extend_from_slice(b"{\"id\":\"bad\",\"text\":\"\xff\xfe\"}\n");
+    input.extend_from_slice(b"{\"id\":\"m4\"}\n");
+    input.extend_from_slice("{\"id\":\"m5\",\"text\":\"quantos pontos eu tenho?\"}".as_bytes());
+    let mut child = Command::new(AUSTA)
+        .args(["nlp", "analyze"])
+        .env_clear()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&input).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout.clone())
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 5, "blank lines skipped, every other line answered");
+    assert_eq!(lines[0]["id"], "m1");
+    assert_eq!(lines[0]["intent"], "emergency");
+    assert_eq!(lines[0]["urgency"], "emergency");
+    assert_eq!(lines[1]["id"], "2");
+    assert_eq!(lines[1]["intent"], "vital_sign_report");
+    assert_eq!(lines[1]["entities"][0]["value"], "130/80");
+    assert_eq!(lines[2]["error"], "line 4: not valid JSON (UTF-8)");
+    assert_eq!(
+        lines[3],
+        serde_json::json!({"id": "m4", "error": "line 5: missing \"text\""})
+    );
+    assert_eq!(lines[4]["intent"], "gamification");
+    let error = one_error_line(&out);
+    assert!(error.contains("2 input line(s)"), "{error}");
+}

@@ -14,6 +14,7 @@ use crate::config::Config;
 use crate::{bootstrap, telemetry, workers};
 
 mod admin;
+mod nlp;
 mod seed;
 
 #[derive(Debug, Parser)]
@@ -56,6 +57,17 @@ pub enum Command {
     /// Manage encryption keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Portuguese message analysis (no database needed).
+    #[command(subcommand)]
+    Nlp(NlpCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NlpCommand {
+    /// Read JSON lines {"id", "text"} on stdin; write one analysis per line on stdout
+    /// (intent, confidence, urgency, entities, healthKeywords). A malformed line gets
+    /// {"id", "error"} in its place and the exit status is 1 at the end.
+    Analyze,
 }
 
 #[derive(Debug, Subcommand)]
@@ -160,6 +172,10 @@ fn fail(e: anyhow::Error) -> ExitCode {
 }
 
 async fn execute(cli: Cli) -> anyhow::Result<()> {
+    if let Command::Nlp(NlpCommand::Analyze) = cli.command {
+        // Pure computation on stdin: no configuration, database or logging to set up.
+        return nlp::analyze();
+    }
     let config = Config::load(cli.config.as_deref())?;
     telemetry::init(config.log_format);
     match cli.command {
@@ -169,6 +185,7 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
         Command::Seed { demo: _ } => seed::run(&config).await,
         Command::Audit(cmd) => admin::audit(&config, cmd).await,
         Command::Keys(cmd) => admin::keys(&config, cmd).await,
+        Command::Nlp(NlpCommand::Analyze) => nlp::analyze(),
     }
 }
 

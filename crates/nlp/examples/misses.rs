@@ -1,0 +1,40 @@
+//! Error analysis: prints the messages of a split whose intent or urgency is wrong.
+//! `cargo run -p austa-nlp --example misses -- test|train`
+use austa_nlp::{Analyzer, dataset};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let analyzer = Analyzer::new()?;
+    let split = std::env::args().nth(1).unwrap_or_else(|| "test".into());
+    let set = if split == "train" {
+        dataset::train()?
+    } else {
+        dataset::test()?
+    };
+    println!("{}", austa_nlp::eval::evaluate(&analyzer, &set));
+    for l in &set {
+        let a = analyzer.analyze(&l.id, &l.text);
+        if l.urgency == "emergency" && a.red_flag.is_none() {
+            println!(
+                "NO RULE {} [{}→{} {:.2}] {}",
+                l.id,
+                l.intent,
+                a.intent.as_str(),
+                a.confidence,
+                l.text
+            );
+        }
+        if a.intent.as_str() != l.intent || a.urgency.as_str() != l.urgency {
+            println!(
+                "{} [{}→{} {:.2}] [{}→{}] {}",
+                l.id,
+                l.intent,
+                a.intent.as_str(),
+                a.confidence,
+                l.urgency,
+                a.urgency.as_str(),
+                l.text
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,52 @@
+//! The labelled development set (`data/nlp/train.jsonl`, `test.jsonl`; format in
+//! `data/nlp/LABELING.md`). The train split teaches the intent model; the test split only measures.
+
+use serde::Deserialize;
+
+use crate::LoadError;
+
+pub const TRAIN_JSONL: &str = include_str!("../../../data/nlp/train.jsonl");
+pub const TEST_JSONL: &str = include_str!("../../../data/nlp/test.jsonl");
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct LabelledSymptom {
+    pub name: String,
+    pub negated: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct LabelledVital {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Labelled {
+    pub id: String,
+    pub text: String,
+    pub intent: String,
+    pub urgency: String,
+    pub symptoms: Vec<LabelledSymptom>,
+    pub medications: Vec<String>,
+    pub vitals: Vec<LabelledVital>,
+    pub conditions: Vec<String>,
+    pub durations: Vec<String>,
+}
+
+pub fn parse(jsonl: &str) -> Result<Vec<Labelled>, LoadError> {
+    jsonl
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(n, l)| serde_json::from_str(l).map_err(|_| LoadError::Line("dataset", n + 1)))
+        .collect()
+}
+
+pub fn train() -> Result<Vec<Labelled>, LoadError> {
+    parse(TRAIN_JSONL)
+}
+
+pub fn test() -> Result<Vec<Labelled>, LoadError> {
+    parse(TEST_JSONL)
+}

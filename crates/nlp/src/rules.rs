@@ -1,0 +1,202 @@
+//! The safety rules: red flags that make a message an emergency whatever a statistical model
+//! says (TAXONOMY.md, urgency `emergency`), and the findings that need a clinician today (`high`).
+//! Every verdict carries the reason, so an escalation can say why and pick the right helpline.
+
+use crate::findings::Findings;
+use crate::lexicon::{Cue, Lexicon};
+use crate::vitals::VitalKind;
+
+/// Why a message is an emergency. `Suicide` sends the patient to CVV 188 (and SAMU 192 if danger
+/// is imminent); every other flag to SAMU 192.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RedFlag {
+    ChestPain,
+    Stroke,
+    Unconscious,
+    Seizure,
+    SevereBleeding,
+    SevereBreathlessness,
+    Anaphylaxis,
+    Suicide,
+    Poisoning,
+    ExtremeGlucose,
+    HypertensiveCrisis,
+    LowOxygen,
+    LifeThreat,
+}
+
+impl RedFlag {
+    pub fn name(self) -> &'static str {
+        match self {
+            RedFlag::ChestPain => "chest_pain",
+            RedFlag::Stroke => "stroke_signs",
+            RedFlag::Unconscious => "unconscious",
+            RedFlag::Seizure => "seizure",
+            RedFlag::SevereBleeding => "severe_bleeding",
+            RedFlag::SevereBreathlessness => "severe_breathlessness",
+            RedFlag::Anaphylaxis => "anaphylaxis",
+            RedFlag::Suicide => "suicide_risk",
+            RedFlag::Poisoning => "poisoning",
+            RedFlag::ExtremeGlucose => "extreme_glucose",
+            RedFlag::HypertensiveCrisis => "hypertensive_crisis",
+            RedFlag::LowOxygen => "low_oxygen",
+            RedFlag::LifeThreat => "life_threat",
+        }
+    }
+}
+
+/// Findings that need a clinician today.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HighFlag {
+    ChestPain,
+    HighFever,
+    FeverInBaby,
+    HighPressure,
+    Glucose,
+    Vomiting,
+    SevereHeadache,
+    Breathlessness,
+    Bleeding,
+    Confusion,
+    Vitals,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Emergency(RedFlag),
+    High(HighFlag),
+    None,
+}
+
+pub fn assess(lex: &Lexicon, f: &Findings) -> Verdict {
+    if let Some(flag) = red_flag(lex, f) {
+        return Verdict::Emergency(flag);
+    }
+    high_flag(lex, f).map(Verdict::High).unwrap_or(Verdict::None)
+}
+
+/// Pills swallowed at once that make an overdose (a double dose is a question, not this).
+const OVERDOSE_PILLS: f64 = 8.0;
+
+fn red_flag(lex: &Lexicon, f: &Findings) -> Option<RedFlag> {
+    let has = |name: &str| f.has_symptom(lex, name);
+    // Suicide risk is never "in the past" enough to ignore.
+    if has("ideação suicida") {
+        return Some(RedFlag::Suicide);
+    }
+    // A resolved or past event ("ano passado tive um avc", "desmaiei mas ja fui atendida e estou
+    // bem") is not happening now, unless the message also sounds an alarm.
+    let resolved = f.cue(Cue::Resolved) && !f.cue(Cue::Critical);
+    if resolved {
+        return None;
+    }
+    if f.cue(Cue::Critical) {
+        return Some(RedFlag::LifeThreat);
+    }
+    if f.cue(Cue::Poison) || f.pills_taken >= OVERDOSE_PILLS {
+        return Some(RedFlag::Poisoning);
+    }
+    if has("inchaço na garganta") {
+        return Some(RedFlag::Anaphylaxis);
+    }
+    if has("convulsão") {
+        return Some(RedFlag::Seizure);
+    }
+    if has("desmaio") {
+        return Some(RedFlag::Unconscious);
+    }
+    if has("fraqueza em um lado do corpo") || has("paralisia facial") || has("dificuldade para falar") {
+        return Some(RedFlag::Stroke);
+    }
+    if has("confusão mental")
+        && (f.cue(Cue::EmergencyWord) || has("dormência") || has("tontura") && f.cue(Cue::Severe))
+    {
+        return Some(RedFlag::Stroke);
+    }
+    if has("dor no peito")
+        && (has("falta de ar")
+            || has("suor excessivo")
+            || has("náusea")
+            || has("vômito")
+            || f.cue(Cue::Radiating)
+            || has("dormência")
+            || has("formigamento"))
+    {
+        return Some(RedFlag::ChestPain);
+    }
+    if has("sangramento") && f.cue(Cue::Severe) {
+        return Some(RedFlag::SevereBleeding);
+    }
+    if has("falta de ar") && f.cue(Cue::EmergencyWord) {
+        return Some(RedFlag::SevereBreathlessness);
+    }
+    let symptomatic = f.affirmed_symptoms() > 0;
+    if f.vital(VitalKind::Glucose)
+        .any(|g| g.value > 400.0 || (g.value < 54.0 && symptomatic))
+    {
+        return Some(RedFlag::ExtremeGlucose);
+    }
+    if f.vital(VitalKind::BloodPressure)
+        .any(|bp| (bp.value >= 180.0 || bp.diastolic >= 120.0) && symptomatic)
+    {
+        return Some(RedFlag::HypertensiveCrisis);
+    }
+    if f.vital(VitalKind::OxygenSaturation).any(|s| s.value < 90.0) {
+        return Some(RedFlag::LowOxygen);
+    }
+    None
+}
+
+fn high_flag(lex: &Lexicon, f: &Findings) -> Option<HighFlag> {
+    let has = |name: &str| f.has_symptom(lex, name);
+    if has("dor no peito") {
+        return Some(HighFlag::ChestPain);
+    }
+    if has("falta de ar") {
+        return Some(HighFlag::Breathlessness);
+    }
+    if has("sangramento") {
+        return Some(HighFlag::Bleeding);
+    }
+    if has("confusão mental") {
+        return Some(HighFlag::Confusion);
+    }
+    let max_temp = f
+        .vital(VitalKind::Temperature)
+        .map(|t| t.value)
+        .fold(0.0, f64::max);
+    if has("febre") || max_temp >= 37.8 {
+        if f.cue(Cue::Baby) {
+            return Some(HighFlag::FeverInBaby);
+        }
+        if max_temp >= 39.0 && f.longest_days() >= 3.0 || max_temp >= 40.0 {
+            return Some(HighFlag::HighFever);
+        }
+    }
+    if f.vital(VitalKind::BloodPressure)
+        .any(|bp| bp.value >= 160.0 || bp.diastolic >= 100.0)
+    {
+        return Some(HighFlag::HighPressure);
+    }
+    if f.vital(VitalKind::Glucose)
+        .any(|g| g.value > 300.0 || g.value < 60.0)
+    {
+        return Some(HighFlag::Glucose);
+    }
+    if has("vômito") && f.cue(Cue::Severe) {
+        return Some(HighFlag::Vomiting);
+    }
+    if has("dor de cabeça")
+        && f.cue(Cue::Severe)
+        && (f.cue(Cue::EmergencyWord) || f.cues[Cue::Severe as usize] >= 2)
+    {
+        return Some(HighFlag::SevereHeadache);
+    }
+    if f.vital(VitalKind::OxygenSaturation).any(|s| s.value < 94.0)
+        || f.vital(VitalKind::HeartRate)
+            .any(|h| h.value > 130.0 || h.value < 45.0)
+    {
+        return Some(HighFlag::Vitals);
+    }
+    None
+}

@@ -1,0 +1,238 @@
+//! The analysis on messages written for these tests (not from the labelled set): the output
+//! format of TAXONOMY.md, red flags that must always be emergencies, hard negatives, entities and
+//! negation, and hostile input.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail by panicking
+
+use austa_nlp::{Analysis, Analyzer, EntityKind, Intent, RedFlag, Urgency};
+use proptest::prelude::*;
+
+fn analyze(text: &str) -> Analysis {
+    Analyzer::shared().unwrap().analyze("t", text)
+}
+
+fn normalized(a: &Analysis, kind: EntityKind) -> Vec<(String, bool)> {
+    a.entities_of(kind)
+        .map(|e| (e.normalized.clone(), e.negated))
+        .collect()
+}
+
+#[test]
+fn output_has_the_taxonomy_shape() {
+    let a = analyze("Oi! To com dor no peito, febre nao, tomo Aradois. Pressao deu 14 por 9 ha 3 dias");
+    let json: serde_json::Value = serde_json::to_value(&a).unwrap();
+    let keys: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "confidence",
+            "entities",
+            "healthKeywords",
+            "id",
+            "intent",
+            "urgency"
+        ]
+    );
+    let confidence = json["confidence"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&confidence));
+    assert_eq!(
+        normalized(&a, EntityKind::Symptom),
+        [("dor no peito".into(), false), ("febre".into(), true)]
+    );
+    assert_eq!(
+        normalized(&a, EntityKind::Medication),
+        [("losartana".into(), false)]
+    );
+    let bp = a.entities_of(EntityKind::VitalSign).next().unwrap();
+    assert_eq!(
+        (
+            bp.normalized.as_str(),
+            bp.value.as_deref(),
+            bp.unit,
+            bp.text.as_str()
+        ),
+        ("blood_pressure", Some("140/90"), Some("mmHg"), "14 por 9")
+    );
+    assert_eq!(normalized(&a, EntityKind::Duration), [("P3D".into(), false)]);
+    assert_eq!(
+        a.health_keywords,
+        ["dor no peito", "febre", "losartana", "pressao"]
+    );
+    let entity = &json["entities"][0];
+    assert_eq!(entity["type"], "symptom");
+    assert!(entity.get("text").is_some() && entity.get("negated").is_some());
+}
+
+#[test]
+fn red_flags_are_always_emergencies() {
+    let cases: &[(&str, RedFlag)] = &[
+        (
+            "to com uma dor no peito que vai pro braco esquerdo e suando frio",
+            RedFlag::ChestPain,
+        ),
+        ("aperto no peito e falta de ar agora", RedFlag::ChestPain),
+        (
+            "minha mae ta com a boca torta e nao consegue levantar o braco",
+            RedFlag::Stroke,
+        ),
+        ("meu avo esta falando tudo enrolado de repente", RedFlag::Stroke),
+        ("meu marido desmaiou e nao acorda", RedFlag::Unconscious),
+        ("meu filho ta convulsionando", RedFlag::Seizure),
+        (
+            "cortei a mao e ta sangrando muito, nao para",
+            RedFlag::SevereBleeding,
+        ),
+        ("comi camarao e minha garganta ta fechando", RedFlag::Anaphylaxis),
+        ("nao aguento mais viver, quero me matar", RedFlag::Suicide),
+        ("as vezes acho que seria melhor nao estar aqui", RedFlag::Suicide),
+        (
+            "obrigada por tudo, mas ninguem vai sentir minha falta",
+            RedFlag::Suicide,
+        ),
+        ("minha filha bebeu agua sanitaria", RedFlag::Poisoning),
+        ("tomei 30 comprimidos de rivotril", RedFlag::Poisoning),
+        (
+            "glicemia 35, to tremendo e suando, confusa",
+            RedFlag::ExtremeGlucose,
+        ),
+        ("dextro deu 480", RedFlag::ExtremeGlucose),
+        (
+            "pressao 19 por 12 com dor de cabeca e vista embacada",
+            RedFlag::HypertensiveCrisis,
+        ),
+        ("saturacao 84", RedFlag::LowOxygen),
+        ("socorro meu pai nao esta respirando", RedFlag::LifeThreat),
+    ];
+    for (text, flag) in cases {
+        let a = analyze(text);
+        assert_eq!(a.urgency, Urgency::Emergency, "{text}");
+        assert_eq!(a.intent, Intent::Emergency, "{text}");
+        assert_eq!(a.red_flag, Some(*flag), "{text}");
+    }
+}
+
+#[test]
+fn hard_negatives_are_not_emergencies() {
+    for text in [
+        "ano passado tive um avc, hoje estou bem. quero marcar retorno com o neuro",
+        "ontem desmaiei no calor mas ja fui atendida e estou bem agora",
+        "nao tenho dor no peito nem falta de ar, so uma tosse chata",
+        "to morrendo de rir aqui kkkk",
+        "quantos pontos eu tenho?",
+        "pressao 12 por 8 hoje",
+        "glicemia 98 em jejum",
+    ] {
+        let a = analyze(text);
+        assert_ne!(a.urgency, Urgency::Emergency, "{text}");
+        assert_eq!(a.red_flag, None, "{text}");
+    }
+}
+
+#[test]
+fn whatsapp_portuguese_is_understood() {
+    // No accents, abbreviations, a typo, a stretched word, emoji.
+    let a = analyze("oiii bom dia!! vc sabe se posso tomar dipirna com losatana? 🙏");
+    assert_eq!(a.intent, Intent::MedicationQuestion);
+    assert_eq!(
+        normalized(&a, EntityKind::Medication),
+        [("dipirona".into(), false), ("losartana".into(), false)]
+    );
+    // Brands map to their ingredients; a combination is sorted and joined.
+    let a = analyze("tomei um dorflex e um tylenol, e o glifage e o puran t4 de manha");
+    let meds: Vec<String> = a
+        .entities_of(EntityKind::Medication)
+        .map(|e| e.normalized.clone())
+        .collect();
+    assert_eq!(
+        meds,
+        [
+            "cafeina + dipirona + orfenadrina",
+            "paracetamol",
+            "metformina",
+            "levotiroxina"
+        ]
+    );
+    // Decimal commas and every blood pressure form.
+    for (text, value) in [
+        ("febre de 39,5", "39.5"),
+        ("13x8", "130/80"),
+        ("130/80", "130/80"),
+        ("pressao 13 por 8", "130/80"),
+    ] {
+        let a = analyze(text);
+        assert_eq!(
+            a.entities_of(EntityKind::VitalSign)
+                .next()
+                .and_then(|e| e.value.clone())
+                .as_deref(),
+            Some(value),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn a_greeting_before_a_request_takes_the_request_intent() {
+    assert_eq!(analyze("bom dia").intent, Intent::Greeting);
+    assert_eq!(
+        analyze("oi bom dia! quantos pontos eu tenho?").intent,
+        Intent::Gamification
+    );
+    assert_eq!(
+        analyze("boa tarde, quero falar com um atendente").intent,
+        Intent::HumanAgent
+    );
+    assert_eq!(analyze("ola, para de me mandar mensagem").intent, Intent::OptOut);
+}
+
+#[test]
+fn bad_input_is_other_and_low() {
+    let emoji = "😀😂🎉".repeat(10);
+    let garbage = String::from_utf8_lossy(&(0..=255u8).cycle().take(5000).collect::<Vec<u8>>()).into_owned();
+    let huge = "lorem ipsum dolor sit amet ".repeat(2500);
+    for text in [
+        "",
+        "   ",
+        emoji.as_str(),
+        garbage.as_str(),
+        huge.as_str(),
+        "hello how are you doing today my friend, I need help please",
+    ] {
+        let a = analyze(text);
+        assert_eq!(
+            (a.intent, a.urgency),
+            (Intent::Other, Urgency::Low),
+            "{:?}",
+            text.get(..40)
+        );
+        assert!(a.entities.is_empty());
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    /// Any text at all: no panic, a label of the taxonomy, a confidence in [0, 1], entities whose
+    /// text is part of the folded message.
+    #[test]
+    fn any_text_gives_a_well_formed_analysis(text in "\\PC{0,300}") {
+        let a = analyze(&text);
+        prop_assert!((0.0..=1.0).contains(&a.confidence));
+        prop_assert!(Intent::ALL.contains(&a.intent));
+        let folded = austa_nlp::text::fold(&text);
+        for e in &a.entities {
+            prop_assert!(folded.contains(&e.text), "{:?} not in {:?}", e.text, folded);
+        }
+    }
+
+    /// Words patients use, shuffled into any order with noise.
+    #[test]
+    fn health_word_salad_never_panics(words in proptest::collection::vec(prop_oneof![
+        Just("dor"), Just("peito"), Just("nao"), Just("sem"), Just("febre"), Just("13"), Just("por"),
+        Just("8"), Just("/"), Just("39,5"), Just("kg"), Just("glicemia"), Just("ha"), Just("dias"),
+        Just("tomei"), Just("dorflex"), Just("?"), Just("."), Just("🙏"), Just("x"), Just("desde"),
+    ], 0..40)) {
+        let a = analyze(&words.join(" "));
+        prop_assert!((0.0..=1.0).contains(&a.confidence));
+    }
+}

@@ -1,0 +1,46 @@
+//! The analysis measured on the held-out test split of `data/nlp/`. Floors from the issue; the
+//! report is printed so that a run shows the figures (`cargo test -p austa-nlp --test metrics -- --nocapture`).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail by panicking
+
+use austa_nlp::{Analyzer, dataset, eval};
+
+#[test]
+fn test_split_meets_the_floors() {
+    let analyzer = Analyzer::new().unwrap();
+    let test = dataset::test().unwrap();
+    assert!(test.len() >= 180, "the test split has {} messages", test.len());
+    let r = eval::evaluate(&analyzer, &test);
+    println!("test split\n{r}");
+    assert!(
+        r.intent_macro_f1 >= 0.85,
+        "intent macro-F1 {:.3}",
+        r.intent_macro_f1
+    );
+    assert!(
+        r.emergency.recall() >= 0.98,
+        "emergency recall {:.3}",
+        r.emergency.recall()
+    );
+    assert!(
+        r.emergency.precision() >= 0.85,
+        "emergency precision {:.3}",
+        r.emergency.precision()
+    );
+    assert!(r.symptoms.f1() >= 0.85, "symptom F1 {:.3}", r.symptoms.f1());
+    assert!(
+        r.medications.f1() >= 0.90,
+        "medication F1 {:.3}",
+        r.medications.f1()
+    );
+    assert!(
+        r.vitals.recall() >= 0.90,
+        "vital-sign recall {:.3}",
+        r.vitals.recall()
+    );
+    assert!(
+        r.calibration_error <= 0.10,
+        "calibration error {:.3}",
+        r.calibration_error
+    );
+}
