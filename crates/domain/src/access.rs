@@ -30,6 +30,8 @@ pub enum Resource {
     /// Care-team assignments.
     CareTeam,
     ApiKey,
+    /// What the assistant raises for staff (emergencies, hand-offs, appointment requests).
+    Alert,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -155,6 +157,9 @@ fn admin(action: Action, resource: Resource) -> Decision {
         (ApiKey, _) => Deny(Forbidden),
         // Admins see everything already; break-glass is for providers.
         (BreakGlass, _) => Deny(Forbidden),
+        // Alerts are raised by the assistant and kept as a record: staff acknowledge and resolve.
+        (Alert, Read | Update) => Allow,
+        (Alert, _) => Deny(Forbidden),
         _ => Allow,
     }
 }
@@ -200,6 +205,8 @@ fn provider(
         (CareTeam, Read) => Allow,
         (CareTeam, _) => Deny(Forbidden),
         (ApiKey, _) => Deny(Forbidden),
+        (Alert, Read | Update) => Allow,
+        (Alert, _) => Deny(Forbidden),
     }
 }
 
@@ -225,6 +232,8 @@ fn patient(me: Option<UserId>, action: Action, resource: Resource, target: &Targ
         (Conversation | Message, Read) if own => Allow,
         (Conversation | Message, Read) => Deny(Hidden),
         (Conversation | Message, _) => Deny(Forbidden),
-        (Staff | ProviderRegistration | AuditLog | BreakGlass | CareTeam | ApiKey, _) => Deny(Forbidden),
+        (Staff | ProviderRegistration | AuditLog | BreakGlass | CareTeam | ApiKey | Alert, _) => {
+            Deny(Forbidden)
+        }
     }
 }

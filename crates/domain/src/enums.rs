@@ -269,6 +269,21 @@ vocabulary! {
 }
 
 vocabulary! {
+    /// Where a consent was given: the patient's channel.
+    ConsentChannel as "channel" { Whatsapp = "WHATSAPP", Api = "API", App = "APP" }
+}
+
+vocabulary! {
+    /// What an alert asks of the organization's staff: act on an emergency now, take over a
+    /// conversation the patient wants a person for, or book what the patient asked for.
+    AlertKind as "kind" { Emergency = "EMERGENCY", HumanHandoff = "HUMAN_HANDOFF", AppointmentRequest = "APPOINTMENT_REQUEST" }
+}
+
+vocabulary! {
+    AlertStatus as "status" { Open = "OPEN", Acknowledged = "ACKNOWLEDGED", Resolved = "RESOLVED" }
+}
+
+vocabulary! {
     /// A background job's state: DEAD once its attempts are spent (kept for inspection).
     JobStatus as "status" { Pending = "PENDING", Running = "RUNNING", Done = "DONE", Dead = "DEAD" }
 }
@@ -305,6 +320,9 @@ mod tests {
         round_trips::<MessageType>();
         round_trips::<MessageStatus>();
         round_trips::<UrgencyLevel>();
+        round_trips::<ConsentChannel>();
+        round_trips::<AlertKind>();
+        round_trips::<AlertStatus>();
         round_trips::<HealthDataType>();
         round_trips::<SensitivityLevel>();
         round_trips::<AccessLevel>();

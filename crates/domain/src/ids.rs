@@ -90,6 +90,7 @@ id_type!(
     IdempotencyKeyId,
     JobId,
     ConsentId,
+    AlertId,
     WebhookDeliveryId,
     AuditChainHeadId,
     AuditCheckpointId,

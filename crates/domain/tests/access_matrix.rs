@@ -9,7 +9,7 @@ use austa_domain::enums::{AccessLevel, Role, SensitivityLevel};
 use austa_domain::ids::{OrganizationId, UserId};
 use austa_domain::{EntityId, Principal, Subject};
 
-const RESOURCES: [Resource; 11] = [
+const RESOURCES: [Resource; 12] = [
     Resource::Organization,
     Resource::Patient,
     Resource::Staff,
@@ -21,11 +21,12 @@ const RESOURCES: [Resource; 11] = [
     Resource::BreakGlass,
     Resource::CareTeam,
     Resource::ApiKey,
+    Resource::Alert,
 ];
 const ACTIONS: [Action; 4] = [Action::Create, Action::Read, Action::Update, Action::Delete];
 
 /// Expected decisions, in RESOURCES order; each string is C R U D, each of 3 letters own/same/other.
-fn expected(role: Role) -> [[&'static str; 4]; 11] {
+fn expected(role: Role) -> [[&'static str; 4]; 12] {
     match role {
         Role::Patient => [
             ["FFH", "AAH", "FFH", "FFH"], // organization
@@ -39,6 +40,7 @@ fn expected(role: Role) -> [[&'static str; 4]; 11] {
             ["FFH", "FFH", "FFH", "FFH"], // break-glass
             ["FFH", "FFH", "FFH", "FFH"], // care team
             ["FFH", "FFH", "FFH", "FFH"], // api key
+            ["FFH", "FFH", "FFH", "FFH"], // alert
         ],
         Role::Provider => [
             ["FFH", "AAH", "FFH", "FFH"],
@@ -52,6 +54,7 @@ fn expected(role: Role) -> [[&'static str; 4]; 11] {
             ["AAH", "FFH", "FFH", "FFH"],
             ["FFH", "AAH", "FFH", "FFH"],
             ["FFH", "FFH", "FFH", "FFH"],
+            ["FFH", "AAH", "AAH", "FFH"],
         ],
         Role::Admin => [
             ["FFH", "AAH", "AAH", "FFH"],
@@ -65,8 +68,9 @@ fn expected(role: Role) -> [[&'static str; 4]; 11] {
             ["FFH", "FFH", "FFH", "FFH"],
             ["AAH", "AAH", "AAH", "AAH"],
             ["FFH", "FFH", "FFH", "FFH"],
+            ["FFH", "AAH", "AAH", "FFH"],
         ],
-        Role::System => [["AAA"; 4]; 11],
+        Role::System => [["AAA"; 4]; 12],
     }
 }
 
@@ -142,7 +146,7 @@ fn every_role_resource_action_and_relation() {
             }
         }
     }
-    assert_eq!(checked, 4 * 11 * 4 * 3);
+    assert_eq!(checked, 4 * 12 * 4 * 3);
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
 }
 

@@ -14,6 +14,9 @@ pub struct Found {
     pub start: usize,
     pub end: usize,
     pub negated: bool,
+    /// Said of the past or of a "what if" in its own sentence (`teve um derrame em 2020`, `se ele
+    /// tiver outra convulsao`), with nothing there saying it is happening now.
+    pub not_now: bool,
 }
 
 #[derive(Debug)]
@@ -24,13 +27,22 @@ pub struct Findings {
     pub vitals: Vec<Vital>,
     pub durations: Vec<Duration>,
     pub cues: [u8; CUE_COUNT],
+    pub cue_spans: Vec<Vec<Match>>,
     /// The largest number of pills said to be taken at once (`tomei 20 comprimidos`).
     pub pills_taken: f64,
 }
 
 impl Findings {
     pub fn new(lexicon: &Lexicon, words: &Words) -> Self {
-        let symptom_matches = lexicon.symptoms.find(words);
+        let cue_spans = lexicon.cue_matches(words);
+        let mut cues = [0u8; CUE_COUNT];
+        for (count, spans) in cues.iter_mut().zip(&cue_spans) {
+            *count = u8::try_from(spans.len()).unwrap_or(u8::MAX);
+        }
+        // Idioms ("vou me matar de estudar", "desmaiei de sono") are not findings.
+        let idioms = &cue_spans[Cue::Idiom as usize];
+        let literal = |m: &Match| !idioms.iter().any(|i| i.start < m.end && m.start < i.end);
+        let symptom_matches: Vec<Match> = lexicon.symptoms.find(words).into_iter().filter(literal).collect();
         let medication_matches = lexicon.medications.find(words);
         let condition_matches = lexicon.conditions.find(words);
         let mut spans: Vec<(usize, usize)> = symptom_matches
@@ -39,18 +51,60 @@ impl Findings {
             .map(|m| (m.start, m.end))
             .collect();
         spans.sort_unstable();
+        let sentences = sentence_numbers(words);
+        // `em 2020`: a past year dates its sentence.
+        let past_years: Vec<usize> = (1..words.len())
+            .filter(|&i| {
+                words.is(i - 1, "em") && words.number(i).is_some_and(|y| (1950.0..=2025.0).contains(&y))
+            })
+            .filter_map(|i| sentences.get(i).copied())
+            .collect();
+        let in_sentence = |cue: Cue, sentence: usize| {
+            cue_spans[cue as usize]
+                .iter()
+                .any(|c| sentences.get(c.start) == Some(&sentence))
+                || (cue == Cue::History && past_years.contains(&sentence))
+        };
+        // History, an event already cared for, or a "what if" anywhere in the sentence makes a
+        // finding "not now", unless its own clause says it is happening now ("teve avc ano
+        // passado e agora esta com a boca torta de novo").
+        let clauses = clause_numbers(words);
+        let in_clause = |cue: Cue, clause: usize| {
+            cue_spans[cue as usize]
+                .iter()
+                .any(|c| clauses.get(c.start) == Some(&clause))
+        };
+        let not_now = |m: &Match| {
+            let (Some(&sentence), Some(&clause)) = (sentences.get(m.start), clauses.get(m.start)) else {
+                return false;
+            };
+            // "de novo" beats even care already received; "agora" beats history and "what if"
+            // ("estou bem agora" is no recurrence).
+            if in_clause(Cue::Again, clause) {
+                return false;
+            }
+            in_sentence(Cue::Resolved, sentence)
+                || ((in_sentence(Cue::History, sentence) || in_sentence(Cue::Hypothetical, sentence))
+                    && !in_clause(Cue::Now, clause))
+        };
         let negate = |ms: Vec<Match>| -> Vec<Found> {
             let mut out: Vec<Found> = Vec::with_capacity(ms.len());
             for m in ms {
                 let negated = negation::is_negated(words, m.start, m.end, &spans);
-                // One entity per name: affirmed anywhere wins over denied elsewhere.
+                let past = not_now(&m);
+                // One entity per name: affirmed anywhere wins over denied elsewhere, and happening
+                // now anywhere wins over past elsewhere.
                 match out.iter_mut().find(|f| f.entry == m.entry) {
-                    Some(f) => f.negated &= negated,
+                    Some(f) => {
+                        f.negated &= negated;
+                        f.not_now &= past;
+                    }
                     None => out.push(Found {
                         entry: m.entry,
                         start: m.start,
                         end: m.end,
                         negated,
+                        not_now: past,
                     }),
                 }
             }
@@ -62,7 +116,8 @@ impl Findings {
             conditions: negate(condition_matches),
             vitals: vitals::extract(words),
             durations: durations::extract(words),
-            cues: lexicon.cue_counts(words),
+            cues,
+            cue_spans,
             pills_taken: pills_taken(words),
         }
     }
@@ -75,6 +130,41 @@ impl Findings {
     pub fn has_symptom(&self, lexicon: &Lexicon, name: &str) -> bool {
         self.symptoms.iter().any(|s| {
             !s.negated
+                && lexicon
+                    .symptom_names
+                    .get(s.entry as usize)
+                    .is_some_and(|n| n == name)
+        })
+    }
+
+    /// An affirmed symptom of this name that is happening now (not history, not a "what if").
+    pub fn has_current_symptom(&self, lexicon: &Lexicon, name: &str) -> bool {
+        self.symptoms.iter().any(|s| {
+            !s.negated
+                && !s.not_now
+                && lexicon
+                    .symptom_names
+                    .get(s.entry as usize)
+                    .is_some_and(|n| n == name)
+        })
+    }
+
+    /// A red-flag kind of finding that is denied or not happening now: the model alone must not
+    /// call an emergency on it.
+    pub fn has_inactive_symptom(&self, lexicon: &Lexicon, names: &[&str]) -> bool {
+        self.symptoms.iter().any(|s| {
+            (s.negated || s.not_now)
+                && lexicon
+                    .symptom_names
+                    .get(s.entry as usize)
+                    .is_some_and(|n| names.contains(&n.as_str()))
+        })
+    }
+
+    /// A symptom of this name the patient denies (`nunca pensei em tirar minha vida`).
+    pub fn denies_symptom(&self, lexicon: &Lexicon, name: &str) -> bool {
+        self.symptoms.iter().any(|s| {
+            s.negated
                 && lexicon
                     .symptom_names
                     .get(s.entry as usize)
@@ -108,6 +198,32 @@ impl Findings {
     }
 }
 
+/// The clause (between commas or sentence ends) each token belongs to.
+fn clause_numbers(words: &Words) -> Vec<usize> {
+    let mut n = 0;
+    (0..words.len())
+        .map(|i| {
+            if i > 0 && words.boundary_before(i) != crate::text::Boundary::None {
+                n += 1;
+            }
+            n
+        })
+        .collect()
+}
+
+/// The sentence each token belongs to.
+fn sentence_numbers(words: &Words) -> Vec<usize> {
+    let mut n = 0;
+    (0..words.len())
+        .map(|i| {
+            if i > 0 && words.boundary_before(i) == crate::text::Boundary::Sentence {
+                n += 1;
+            }
+            n
+        })
+        .collect()
+}
+
 fn iso_days(iso: &str) -> f64 {
     let (time, body) = match iso.strip_prefix("PT") {
         Some(b) => (true, b),
@@ -137,8 +253,10 @@ const PILLS: &[&str] = &[
     "caixas",
     "remedios",
 ];
+/// Forms as resolved (a typo may land on the infinitive).
 const SWALLOW: &[&str] = &[
-    "tomei", "tomou", "engoli", "engoliu", "ingeriu", "tomaram", "tomado", "tomar",
+    "tomei", "tomou", "tomar", "tomaram", "tomado", "engoli", "engoliu", "engolir", "ingeri", "ingeriu",
+    "ingerir",
 ];
 
 fn pills_taken(words: &Words) -> f64 {

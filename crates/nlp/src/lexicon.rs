@@ -42,6 +42,11 @@ pub enum Cue {
     Radiating,
     Baby,
     SideEffect,
+    History,
+    Now,
+    Hypothetical,
+    Idiom,
+    Again,
 }
 
 pub const CUE_NAMES: &[(&str, Cue)] = &[
@@ -71,6 +76,11 @@ pub const CUE_NAMES: &[(&str, Cue)] = &[
     ("radiating", Cue::Radiating),
     ("baby", Cue::Baby),
     ("sidefx", Cue::SideEffect),
+    ("history", Cue::History),
+    ("now", Cue::Now),
+    ("hypothetical", Cue::Hypothetical),
+    ("idiom", Cue::Idiom),
+    ("again", Cue::Again),
 ];
 
 pub const CUE_COUNT: usize = CUE_NAMES.len();
@@ -211,13 +221,9 @@ impl Lexicon {
         })
     }
 
-    /// Which cue groups occur in the message, and how often.
-    pub fn cue_counts(&self, words: &Words) -> [u8; CUE_COUNT] {
-        let mut counts = [0u8; CUE_COUNT];
-        for (i, index) in self.cues.iter().enumerate() {
-            counts[i] = u8::try_from(index.find(words).len()).unwrap_or(u8::MAX);
-        }
-        counts
+    /// Where each cue group occurs in the message.
+    pub fn cue_matches(&self, words: &Words) -> Vec<Vec<crate::phrases::Match>> {
+        self.cues.iter().map(|index| index.find(words)).collect()
     }
 }
 

@@ -135,7 +135,11 @@ impl Analyzer {
         let mut confidence = p;
         // Without a red flag the model alone must be sure to call an emergency; otherwise its
         // next choice stands (emergency precision matters too: a false alarm goes to a nurse).
-        if intent == Intent::Emergency && !matches!(verdict, Verdict::Emergency(_)) && p < MODEL_EMERGENCY_MIN
+        // Nor when the red flags it may have seen are denied or in the past.
+        let inactive_red_flag = found.has_inactive_symptom(&self.lexicon, rules::RED_FLAG_SYMPTOMS);
+        if intent == Intent::Emergency
+            && !matches!(verdict, Verdict::Emergency(_))
+            && (p < MODEL_EMERGENCY_MIN || inactive_red_flag)
         {
             let mut rest = probs.clone();
             rest[Intent::Emergency as usize] = 0.0;

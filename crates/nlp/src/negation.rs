@@ -69,6 +69,17 @@ const CHAIN: &[&str] = &[
     "sequer",
     "tambem",
     "nao",
+    "pensei",
+    "penso",
+    "pensando",
+    "pensar",
+    "pensou",
+    "em",
+    "quero",
+    "quis",
+    "vou",
+    "tentei",
+    "vontade",
 ];
 
 /// Ends a negation's reach.

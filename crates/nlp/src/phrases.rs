@@ -105,6 +105,18 @@ pub const FILLERS: &[&str] = &[
     "ficando",
     "ta",
     "todos",
+    "estao",
+    "foi",
+    "ficando",
+    "comecou",
+    "comecando",
+    "estava",
+    "tava",
+    "tao",
+    "vai",
+    "indo",
+    "para",
+    "pra",
 ];
 
 const DEFAULT_GAP: u8 = 3;

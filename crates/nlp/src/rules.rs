@@ -75,26 +75,41 @@ pub fn assess(lex: &Lexicon, f: &Findings) -> Verdict {
     high_flag(lex, f).map(Verdict::High).unwrap_or(Verdict::None)
 }
 
+/// Symptoms that are red flags on their own or with another finding.
+pub const RED_FLAG_SYMPTOMS: &[&str] = &[
+    "ideação suicida",
+    "dor no peito",
+    "falta de ar",
+    "desmaio",
+    "convulsão",
+    "fraqueza em um lado do corpo",
+    "paralisia facial",
+    "dificuldade para falar",
+    "inchaço na garganta",
+    "sangramento",
+    "confusão mental",
+];
+
 /// Pills swallowed at once that make an overdose (a double dose is a question, not this).
 const OVERDOSE_PILLS: f64 = 8.0;
 
 fn red_flag(lex: &Lexicon, f: &Findings) -> Option<RedFlag> {
-    let has = |name: &str| f.has_symptom(lex, name);
+    let has = |name: &str| f.has_current_symptom(lex, name);
     // Suicide risk is never "in the past" enough to ignore.
     if has("ideação suicida") {
         return Some(RedFlag::Suicide);
     }
-    // A resolved or past event ("ano passado tive um avc", "desmaiei mas ja fui atendida e estou
-    // bem") is not happening now, unless the message also sounds an alarm.
-    let resolved = f.cue(Cue::Resolved) && !f.cue(Cue::Critical);
-    if resolved {
-        return None;
-    }
-    if f.cue(Cue::Critical) {
-        return Some(RedFlag::LifeThreat);
+    // History or an event already cared for in the same sentence makes a finding "not now"
+    // (see `Findings`): `has` only sees what is happening now.
+    // Stroke signs that came and went are still an emergency (a transient ischaemic attack).
+    if has("fraqueza em um lado do corpo") || has("paralisia facial") || has("dificuldade para falar") {
+        return Some(RedFlag::Stroke);
     }
     if f.cue(Cue::Poison) || f.pills_taken >= OVERDOSE_PILLS {
         return Some(RedFlag::Poisoning);
+    }
+    if f.cue(Cue::Critical) {
+        return Some(RedFlag::LifeThreat);
     }
     if has("inchaço na garganta") {
         return Some(RedFlag::Anaphylaxis);
@@ -104,31 +119,6 @@ fn red_flag(lex: &Lexicon, f: &Findings) -> Option<RedFlag> {
     }
     if has("desmaio") {
         return Some(RedFlag::Unconscious);
-    }
-    if has("fraqueza em um lado do corpo") || has("paralisia facial") || has("dificuldade para falar") {
-        return Some(RedFlag::Stroke);
-    }
-    if has("confusão mental")
-        && (f.cue(Cue::EmergencyWord) || has("dormência") || has("tontura") && f.cue(Cue::Severe))
-    {
-        return Some(RedFlag::Stroke);
-    }
-    if has("dor no peito")
-        && (has("falta de ar")
-            || has("suor excessivo")
-            || has("náusea")
-            || has("vômito")
-            || f.cue(Cue::Radiating)
-            || has("dormência")
-            || has("formigamento"))
-    {
-        return Some(RedFlag::ChestPain);
-    }
-    if has("sangramento") && f.cue(Cue::Severe) {
-        return Some(RedFlag::SevereBleeding);
-    }
-    if has("falta de ar") && f.cue(Cue::EmergencyWord) {
-        return Some(RedFlag::SevereBreathlessness);
     }
     let symptomatic = f.affirmed_symptoms() > 0;
     if f.vital(VitalKind::Glucose)
@@ -143,6 +133,39 @@ fn red_flag(lex: &Lexicon, f: &Findings) -> Option<RedFlag> {
     }
     if f.vital(VitalKind::OxygenSaturation).any(|s| s.value < 90.0) {
         return Some(RedFlag::LowOxygen);
+    }
+    // Sudden confusion with vomiting, headache, sweating or numbness: a stroke, a bleed,
+    // hypoglycaemia, an intoxication. Whatever it is, SAMU.
+    if has("confusão mental")
+        && (has("vômito")
+            || has("dor de cabeça")
+            || has("suor excessivo")
+            || has("dormência")
+            || f.cue(Cue::EmergencyWord)
+            || (has("tontura") && f.cue(Cue::Severe)))
+    {
+        return Some(RedFlag::Stroke);
+    }
+    // An allergic reaction that reaches the breath: anaphylaxis.
+    if has("falta de ar") && (has("manchas na pele") || has("coceira")) {
+        return Some(RedFlag::Anaphylaxis);
+    }
+    if has("dor no peito")
+        && (has("falta de ar")
+            || has("suor excessivo")
+            || has("náusea")
+            || has("vômito")
+            || f.cue(Cue::Radiating)
+            || has("dormência")
+            || has("formigamento"))
+    {
+        return Some(RedFlag::ChestPain);
+    }
+    if (has("sangramento") || has("sangue na urina")) && f.cue(Cue::Severe) {
+        return Some(RedFlag::SevereBleeding);
+    }
+    if has("falta de ar") && f.cue(Cue::EmergencyWord) {
+        return Some(RedFlag::SevereBreathlessness);
     }
     None
 }

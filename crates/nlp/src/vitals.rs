@@ -140,7 +140,7 @@ pub const SATURATION_CUES: &[&str] = &[
 ];
 
 const WEIGHT_UNITS: &[&str] = &["kg", "kgs", "quilos", "kilos", "quilo", "kilo"];
-const CUE_WINDOW: usize = 5;
+const CUE_WINDOW: usize = 8;
 const NOT_READINGS: &[&str] = &[
     "ano",
     "anos",

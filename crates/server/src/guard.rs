@@ -26,6 +26,7 @@ pub fn resource_name(resource: Resource) -> &'static str {
         Resource::BreakGlass => "break_glass_grants",
         Resource::CareTeam => "care_assignments",
         Resource::ApiKey => "api_keys",
+        Resource::Alert => "alerts",
     }
 }
 

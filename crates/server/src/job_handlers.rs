@@ -2,18 +2,20 @@
 //! handler is idempotent (the queue is at-least-once).
 
 use austa_domain::EntityId;
-use austa_domain::ids::{MessageId, OrganizationId, WebhookDeliveryId};
+use austa_domain::ids::{AlertId, MessageId, OrganizationId, WebhookDeliveryId};
 use austa_store::model::Job;
 
 use crate::context::Services;
 use crate::error::{Error, Result};
-use crate::service::{inbound, media, outbound, webhooks};
+use crate::service::{alerts, assistant, inbound, media, outbound, webhooks};
 
 pub const KINDS: &[&str] = &[
     webhooks::PROCESS_JOB,
     media::MEDIA_JOB,
     outbound::SEND_JOB,
     outbound::MARK_READ_JOB,
+    assistant::ANALYZE_JOB,
+    alerts::PUSH_JOB,
 ];
 
 fn id_of<I: EntityId>(job: &Job, field: &str) -> Result<I> {
@@ -47,6 +49,14 @@ pub async fn handle(services: &Services, job: &Job) -> Result<Option<time::Offse
                 .and_then(|t| t.as_bool())
                 .unwrap_or(false);
             outbound::send_read(services, org, id_of::<MessageId>(job, "messageId")?, typing).await?;
+        }
+        assistant::ANALYZE_JOB => {
+            let org: OrganizationId = id_of(job, "organizationId")?;
+            assistant::handle(services, org, id_of::<MessageId>(job, "messageId")?).await?;
+        }
+        alerts::PUSH_JOB => {
+            let org: OrganizationId = id_of(job, "organizationId")?;
+            alerts::push(services, org, id_of::<AlertId>(job, "alertId")?).await?;
         }
         other => return Err(Error::internal(format!("no handler for jobs of kind {other}"))),
     }

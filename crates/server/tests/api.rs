@@ -1006,6 +1006,10 @@ async fn openapi_documents_every_route_and_error() {
         ("get", "/conversations/{id}/messages"),
         ("post", "/conversations/{id}/messages"),
         ("post", "/conversations/{id}/read"),
+        ("post", "/conversations/{id}/release"),
+        ("get", "/alerts"),
+        ("post", "/alerts/{id}/acknowledge"),
+        ("post", "/alerts/{id}/resolve"),
         ("get", "/audit-logs"),
     ];
     let paths = doc["paths"].as_object().unwrap();
@@ -2298,6 +2302,14 @@ async fn sending_respects_pair_limits_and_pauses_on_an_expired_token(api: Api) {
         )
     };
     assert_eq!(patch(json!({"phoneNumberId": "109876543210987", "accessToken": "token-da-clinica", "messagesPerSecond": 80})).await.0, StatusCode::OK);
+    // Only the messages this test sends count: the assistant stays quiet here.
+    let quiet = json!({"settings": {"assistant": {"enabled": false}}});
+    assert_eq!(
+        api.call(reqwest::Method::PATCH, &org_path, Some(&token), Some(quiet))
+            .await
+            .0,
+        StatusCode::OK
+    );
     assert_eq!(
         patch(json!({"messagesPerSecond": 0})).await.0,
         StatusCode::UNPROCESSABLE_ENTITY
@@ -2452,7 +2464,9 @@ async fn a_number_sends_at_most_its_messages_per_second(api: Api) {
     .await
     .unwrap();
     let token = key.token.expose().to_owned();
-    let settings = json!({"settings": {"whatsapp": {"phoneNumberId": "109876543210987", "accessToken": "token-da-clinica", "messagesPerSecond": 1}}});
+    // The assistant stays quiet: only the messages this test sends count.
+    let settings = json!({"settings": {"whatsapp": {"phoneNumberId": "109876543210987", "accessToken": "token-da-clinica", "messagesPerSecond": 1},
+                                       "assistant": {"enabled": false}}});
     assert_eq!(
         api.call(
             reqwest::Method::PATCH,

@@ -43,6 +43,7 @@ pub fn organization() -> Organization {
         created_at: now(),
         updated_at: now(),
         deleted_at: None,
+        alert_webhook_secret_encrypted: Some(vec![4, 5, 6]),
     }
 }
 
@@ -96,6 +97,7 @@ pub struct World {
     pub provider: Provider,
     pub conversation: Conversation,
     pub message: Message,
+    pub alert: Alert,
     pub authorization: Authorization,
     pub document: Document,
     pub health_data: HealthData,
@@ -274,6 +276,8 @@ impl Security {
                 message_id: None,
                 recorded_at: now(),
                 created_at: now(),
+                terms_version: Some("2026-11".into()),
+                channel: Some(ConsentChannel::Whatsapp),
             },
             audit_chain_head: AuditChainHead {
                 id: AuditChainHeadId::generate(),
@@ -396,6 +400,24 @@ impl World {
             health_keywords: json!(["dor de cabeça"]),
             urgency_level: Some(UrgencyLevel::Medium),
             metadata: json!({"profileName": null}),
+            created_at: now(),
+            updated_at: now(),
+            deleted_at: None,
+        };
+        let alert = Alert {
+            id: AlertId::generate(),
+            organization_id: org,
+            user_id: patient.id,
+            conversation_id: conversation.id,
+            message_id: Some(message.id),
+            kind: AlertKind::Emergency,
+            status: AlertStatus::Open,
+            urgency_level: UrgencyLevel::Emergency,
+            reason: "chest_pain".into(),
+            acknowledged_by: None,
+            acknowledged_at: None,
+            resolved_at: None,
+            pushed_at: None,
             created_at: now(),
             updated_at: now(),
             deleted_at: None,
@@ -612,6 +634,7 @@ impl World {
             provider,
             conversation,
             message,
+            alert,
             authorization,
             document,
             health_data,
@@ -641,6 +664,7 @@ impl World {
         tx.create(&w.provider).await.unwrap();
         tx.create(&w.conversation).await.unwrap();
         tx.create(&w.message).await.unwrap();
+        tx.create(&w.alert).await.unwrap();
         tx.create(&w.authorization).await.unwrap();
         tx.create(&w.document).await.unwrap();
         tx.create(&w.health_data).await.unwrap();

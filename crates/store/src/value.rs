@@ -166,6 +166,7 @@ id_columns!(
     IdempotencyKeyId,
     JobId,
     ConsentId,
+    AlertId,
     WebhookDeliveryId,
     AuditChainHeadId,
     AuditCheckpointId,
@@ -217,6 +218,9 @@ vocabulary_columns!(
     KeyState,
     JobStatus,
     ConsentKind,
+    ConsentChannel,
+    AlertKind,
+    AlertStatus,
     ConsentSource,
 );
 

@@ -198,3 +198,29 @@ pub async fn read(
         axum::http::StatusCode::NO_CONTENT
     })
 }
+
+#[utoipa::path(
+    post,
+    path = "/conversations/{id}/release",
+    tag = "conversations",
+    summary = "Hand the conversation back to the assistant (after a person took it over, or an emergency was dealt with)",
+    params(("id" = String, Path, description = "Conversation id")),
+    responses(
+        (status = 200, body = ConversationView),
+        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed (audited)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not found, or not visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The assistant already has it, or it is closed", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []))
+)]
+pub async fn release(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+) -> Result<Json<ConversationView>> {
+    let id: ConversationId = parse_id(&id)?;
+    Ok(Json(transact!(&state.services, &actor, TxMode::Write, |work| {
+        conversations::release(work, id).await
+    })?))
+}

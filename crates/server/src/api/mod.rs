@@ -1,6 +1,7 @@
 //! The REST API under `/api/v1`: thin handlers that parse, call a service in a unit of work, and
 //! answer JSON or a problem. The services and the policy decide; handlers never do.
 
+pub mod alerts;
 pub mod audit_logs;
 pub mod auth;
 pub mod conversations;
@@ -97,6 +98,10 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(conversations::get))
         .routes(routes!(conversations::messages, conversations::send))
         .routes(routes!(conversations::read))
+        .routes(routes!(conversations::release))
+        .routes(routes!(alerts::list))
+        .routes(routes!(alerts::acknowledge))
+        .routes(routes!(alerts::resolve))
         .routes(routes!(audit_logs::list))
         .split_for_parts();
     api.components

@@ -160,6 +160,45 @@ pub async fn get(work: &mut Work<'_>, id: ConversationId) -> Result<Conversation
     Ok(view(conversation))
 }
 
+/// Staff hand a conversation back to the assistant: `WAITING_HUMAN` or `ESCALATED` → `ACTIVE`.
+/// Only staff: a patient cannot silence the person helping them.
+pub async fn release(work: &mut Work<'_>, id: ConversationId) -> Result<ConversationView> {
+    let mut conversation = work
+        .tx()
+        .find_for_update::<Conversation>(id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    authorize(
+        work,
+        Action::Update,
+        Resource::Conversation,
+        target(&conversation),
+        Some(id.as_uuid()),
+    )
+    .await?;
+    if !matches!(
+        conversation.status,
+        ConversationStatus::WaitingHuman | ConversationStatus::Escalated
+    ) {
+        return Err(Error::conflict(
+            "conversation_state",
+            format!("the conversation is {}", conversation.status.as_str()),
+        ));
+    }
+    let from = conversation.status;
+    conversation.status = ConversationStatus::Active;
+    conversation.updated_at = work.services.clock.now();
+    let saved = work.tx().update(&conversation).await?;
+    work.record(
+        AuditEvent::new(AuditAction::Update, "conversations")
+            .entity(id.as_uuid())
+            .related("patientId", saved.user_id.as_uuid())
+            .detail("from", from.as_str())
+            .detail("to", ConversationStatus::Active.as_str()),
+    );
+    Ok(view(saved))
+}
+
 pub async fn messages(
     work: &mut Work<'_>,
     id: ConversationId,

@@ -293,6 +293,9 @@ async fn store_message(
         )
         .await?;
     }
+    if super::assistant::analyses(&message.kind) {
+        super::assistant::enqueue(work.tx(), org, id, now).await?;
+    }
     // A message that is only PARAR/SAIR/STOP (or VOLTAR/START) changes the consent to messages.
     if let Some(granted) = message
         .text()
@@ -302,11 +305,15 @@ async fn store_message(
         super::consents::record(
             work,
             patient,
-            austa_domain::enums::ConsentKind::WhatsappMessages,
-            granted,
-            austa_domain::enums::ConsentSource::WhatsappKeyword,
-            Some(id),
-            sent_at,
+            super::consents::Answer {
+                kind: austa_domain::enums::ConsentKind::WhatsappMessages,
+                granted,
+                source: austa_domain::enums::ConsentSource::WhatsappKeyword,
+                channel: austa_domain::enums::ConsentChannel::Whatsapp,
+                terms_version: None,
+                message: Some(id),
+                at: sent_at,
+            },
         )
         .await?;
     }

@@ -1,7 +1,9 @@
 //! Operations of the platform, each in a unit of work with its audit entries. Handlers and CLI
 //! commands call these; the access policy decides before they run.
 
+pub mod alerts;
 pub mod api_keys;
+pub mod assistant;
 pub mod audit_logs;
 pub mod auth;
 pub mod break_glass;

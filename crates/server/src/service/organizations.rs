@@ -61,6 +61,7 @@ pub async fn create_in(
         created_at: now,
         updated_at: now,
         deleted_at: None,
+        alert_webhook_secret_encrypted: None,
     };
     let created = work.tx().create(&org).await.map_err(|e| match e {
         StoreError::UniqueViolation { .. } => {
@@ -130,6 +131,15 @@ pub fn view(org: Organization) -> OrganizationView {
         json!(org.whatsapp_access_token_encrypted.is_some()),
     );
     settings.insert("whatsapp".into(), serde_json::Value::Object(whatsapp));
+    let mut alerts = match settings.remove("alerts") {
+        Some(serde_json::Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    };
+    alerts.insert(
+        "signingSecretSet".into(),
+        json!(org.alert_webhook_secret_encrypted.is_some()),
+    );
+    settings.insert("alerts".into(), serde_json::Value::Object(alerts));
     OrganizationView {
         id: org.id,
         name: org.name,
@@ -161,11 +171,37 @@ pub struct WhatsappSettings {
     pub reengagement_template: Option<serde_json::Value>,
 }
 
+/// Where the organization's alerts (emergencies, hand-offs) are pushed as they happen.
+#[derive(Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AlertSettings {
+    /// An `https://` (or, for a local receiver, `http://`) URL that receives each alert as JSON,
+    /// signed: `X-Austa-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`.
+    pub webhook_url: Option<String>,
+    /// Write-only: the HMAC key (32 to 256 characters) the receiver verifies with.
+    pub signing_secret: Option<String>,
+}
+
+/// The assistant that answers patients on WhatsApp.
+#[derive(Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AssistantSettings {
+    /// `true` by default. When `false`, messages are still analysed and emergencies still answered
+    /// and escalated (safety is never off), but the assistant says nothing else: staff answer.
+    pub enabled: Option<bool>,
+}
+
 #[derive(Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SettingsChanges {
     pub whatsapp: Option<WhatsappSettings>,
+    pub alerts: Option<AlertSettings>,
+    pub assistant: Option<AssistantSettings>,
 }
+
+/// Where an organization's alert webhook key is sealed.
+pub const ALERT_SECRET_FIELD: austa_crypto::envelope::Field =
+    austa_crypto::envelope::Field::new("organizations", "alert_webhook_secret_encrypted");
 
 #[derive(Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -269,7 +305,20 @@ pub async fn update(
         org.is_active = active;
         fields.push("isActive");
     }
-    if let Some(whatsapp) = changes.settings.and_then(|s| s.whatsapp) {
+    let settings_changes = changes.settings.unwrap_or_default();
+    if let Some(enabled) = settings_changes.assistant.and_then(|a| a.enabled) {
+        let mut settings = match org.settings.clone() {
+            serde_json::Value::Object(map) => map,
+            _ => serde_json::Map::new(),
+        };
+        settings.insert("assistant".into(), json!({"enabled": enabled}));
+        org.settings = serde_json::Value::Object(settings);
+        fields.push("settings.assistant.enabled");
+    }
+    if let Some(alerts) = settings_changes.alerts {
+        apply_alert_settings(work, &mut org, alerts, &mut fields).await?;
+    }
+    if let Some(whatsapp) = settings_changes.whatsapp {
         if let Some(number) = &whatsapp.phone_number_id {
             if number.is_empty() || number.len() > 32 || !number.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(Error::invalid(
@@ -378,14 +427,97 @@ pub async fn update(
     work.record(
         AuditEvent::new(AuditAction::SettingsChange, "organizations")
             .entity(id.as_uuid())
-            .risk(if fields.iter().any(|f| f.contains("accessToken")) {
-                austa_domain::enums::RiskLevel::High
-            } else {
-                austa_domain::enums::RiskLevel::Medium
-            })
+            .risk(
+                if fields
+                    .iter()
+                    .any(|f| f.contains("accessToken") || f.contains("signingSecret"))
+                {
+                    austa_domain::enums::RiskLevel::High
+                } else {
+                    austa_domain::enums::RiskLevel::Medium
+                },
+            )
             .detail("fields", fields),
     );
     Ok(view(updated))
 }
 
 crate::redacted_debug!(OrganizationChanges);
+
+async fn apply_alert_settings(
+    work: &mut Work<'_>,
+    org: &mut Organization,
+    alerts: AlertSettings,
+    fields: &mut Vec<&'static str>,
+) -> Result<()> {
+    let mut settings = match org.settings.clone() {
+        serde_json::Value::Object(map) => map,
+        _ => serde_json::Map::new(),
+    };
+    let mut stored = match settings.remove("alerts") {
+        Some(serde_json::Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    };
+    if let Some(url) = &alerts.webhook_url {
+        if url.is_empty() {
+            stored.remove("webhookUrl");
+        } else {
+            let parsed = url::Url::parse(url).map_err(|_| {
+                Error::invalid(
+                    "settings.alerts.webhookUrl",
+                    "invalid_url",
+                    "must be an absolute URL",
+                )
+            })?;
+            if !matches!(parsed.scheme(), "https" | "http") || parsed.host_str().is_none() || url.len() > 2048
+            {
+                return Err(Error::invalid(
+                    "settings.alerts.webhookUrl",
+                    "invalid_url",
+                    "must be an https:// (or http://) URL with a host",
+                ));
+            }
+            stored.insert("webhookUrl".into(), json!(url));
+        }
+        fields.push("settings.alerts.webhookUrl");
+    }
+    if let Some(secret) = &alerts.signing_secret {
+        if !(32..=256).contains(&secret.chars().count()) {
+            return Err(Error::invalid(
+                "settings.alerts.signingSecret",
+                "invalid_secret",
+                "must be 32 to 256 characters",
+            ));
+        }
+        let services = work.services;
+        org.alert_webhook_secret_encrypted = Some(
+            services
+                .keys
+                .encrypt(
+                    work.tx(),
+                    org.id,
+                    ALERT_SECRET_FIELD,
+                    org.id.as_uuid(),
+                    secret.as_bytes(),
+                )
+                .await?,
+        );
+        fields.push("settings.alerts.signingSecret");
+    }
+    settings.insert("alerts".into(), serde_json::Value::Object(stored));
+    org.settings = serde_json::Value::Object(settings);
+    Ok(())
+}
+
+/// The organization's alert webhook key, opened (`None`: not set).
+pub fn alert_secret(
+    ring: &austa_crypto::envelope::KeyRing,
+    org: &Organization,
+) -> Result<Option<secrecy::SecretString>> {
+    let Some(sealed) = &org.alert_webhook_secret_encrypted else {
+        return Ok(None);
+    };
+    let plain = ring.decrypt(ALERT_SECRET_FIELD, org.id.as_uuid(), sealed)?;
+    let text = String::from_utf8(plain.to_vec()).map_err(Error::internal)?;
+    Ok(Some(secrecy::SecretString::from(text)))
+}

@@ -43,6 +43,15 @@ fn message_type(outbound: &Outbound) -> MessageType {
     }
 }
 
+/// Meta sends to phone numbers; a username-only user (business-scoped id) has none yet.
+pub fn reachable(patient: &User) -> bool {
+    patient.phone.is_some()
+        || patient
+            .whatsapp_id
+            .as_deref()
+            .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// Queues a message in a conversation (staff or the assistant). Returns the stored message.
 /// `essential`: a message the patient must get even after opting out (their own request's answer, an
 /// authorization decision, an emergency); everything else respects the opt-out.
@@ -105,14 +114,8 @@ pub async fn queue(
             ));
         }
     }
-    // Meta sends to phone numbers; a username-only user (business-scoped id) has none yet.
     let patient = work.tx().get::<User>(conversation.user_id).await?;
-    let reachable = patient.phone.is_some()
-        || patient
-            .whatsapp_id
-            .as_deref()
-            .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()));
-    if !reachable {
+    if !reachable(&patient) {
         return Err(Error::invalid(
             "conversation",
             "no_whatsapp_number",

@@ -1,7 +1,8 @@
 use austa_domain::enums::{
-    ConversationStatus, MessageDirection, MessageStatus, MessageType, Priority, UrgencyLevel,
+    AlertKind, AlertStatus, ConversationStatus, MessageDirection, MessageStatus, MessageType, Priority,
+    UrgencyLevel,
 };
-use austa_domain::ids::{ConversationId, MessageId, OrganizationId, ProviderId, UserId};
+use austa_domain::ids::{AlertId, ConversationId, MessageId, OrganizationId, ProviderId, UserId};
 use time::OffsetDateTime;
 
 crate::entity! {
@@ -74,6 +75,38 @@ crate::entity! {
             urgency_level: Option<UrgencyLevel>,
             /// Protocol fields without personal data (unknown fields Meta adds are kept here).
             metadata: serde_json::Value,
+            created_at: OffsetDateTime,
+            updated_at: OffsetDateTime,
+            deleted_at: Option<OffsetDateTime>,
+        }
+    }
+}
+
+crate::entity! {
+    /// Something the organization's staff must act on, raised by the assistant: an emergency, a
+    /// patient asking for a person, an appointment request. Holds no message text: staff open the
+    /// conversation (an audited read) to see what was said.
+    Alert in "alerts" {
+        id: AlertId,
+        tenancy: OrganizationColumn,
+        mutability: Mutable,
+        unique: ["alerts_message_id_kind_key" => ["organization_id", "message_id", "kind"]],
+        fields: {
+            organization_id: OrganizationId,
+            user_id: UserId,
+            conversation_id: ConversationId,
+            /// The message that raised it.
+            message_id: Option<MessageId>,
+            kind: AlertKind,
+            status: AlertStatus,
+            urgency_level: UrgencyLevel,
+            /// Why, as a code (`chest_pain`, `suicide_risk`, `appointment`…), never patient words.
+            reason: String,
+            acknowledged_by: Option<UserId>,
+            acknowledged_at: Option<OffsetDateTime>,
+            resolved_at: Option<OffsetDateTime>,
+            /// When the organization's alert webhook accepted it (none configured: stays empty).
+            pushed_at: Option<OffsetDateTime>,
             created_at: OffsetDateTime,
             updated_at: OffsetDateTime,
             deleted_at: Option<OffsetDateTime>,

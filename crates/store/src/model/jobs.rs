@@ -1,4 +1,4 @@
-use austa_domain::enums::{ConsentKind, ConsentSource, JobStatus};
+use austa_domain::enums::{ConsentChannel, ConsentKind, ConsentSource, JobStatus};
 use austa_domain::ids::{ConsentId, JobId, MessageId, OrganizationId, UserId, WebhookDeliveryId};
 use time::OffsetDateTime;
 
@@ -69,10 +69,13 @@ crate::entity! {
             kind: ConsentKind,
             granted: bool,
             source: ConsentSource,
-            /// The message that carried it (a WhatsApp keyword).
+            /// The message that carried it (a WhatsApp keyword or answer).
             message_id: Option<MessageId>,
             recorded_at: OffsetDateTime,
             created_at: OffsetDateTime,
+            /// The version of the consent text the patient answered (LGPD art. 8: what was agreed).
+            terms_version: Option<String>,
+            channel: Option<ConsentChannel>,
         }
     }
 }

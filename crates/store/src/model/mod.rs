@@ -15,7 +15,7 @@ mod tasy;
 
 pub use audit::AuditLog;
 pub use authorizations::Authorization;
-pub use conversations::{Conversation, Message};
+pub use conversations::{Alert, Conversation, Message};
 pub use documents::Document;
 pub use gamification::{HealthPoints, Mission, OnboardingProgress, PointTransaction};
 pub use health::HealthData;
@@ -61,6 +61,7 @@ pub const ALL_TABLES: &[&TableDef] = &[
     Job::TABLE,
     WebhookDelivery::TABLE,
     Consent::TABLE,
+    Alert::TABLE,
 ];
 
 /// `<table>_pkey`, PostgreSQL's default name, used by both migration trees.
@@ -92,6 +93,7 @@ pub fn primary_key_name(table: &str) -> &'static str {
         "jobs" => "jobs_pkey",
         "webhook_deliveries" => "webhook_deliveries_pkey",
         "consents" => "consents_pkey",
+        "alerts" => "alerts_pkey",
         "audit_chain_heads" => "audit_chain_heads_pkey",
         "audit_checkpoints" => "audit_checkpoints_pkey",
         _ => "pkey",
@@ -105,7 +107,7 @@ mod tests {
 
     #[test]
     fn every_table_has_an_id_first_and_a_tenant() {
-        assert_eq!(ALL_TABLES.len(), 28);
+        assert_eq!(ALL_TABLES.len(), 29);
         for t in ALL_TABLES {
             assert_eq!(t.columns[0].name, "id", "{}", t.name);
             assert!(t.has_column(t.tenant_column()), "{}", t.name);

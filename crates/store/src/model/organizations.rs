@@ -29,6 +29,8 @@ crate::entity! {
             created_at: OffsetDateTime,
             updated_at: OffsetDateTime,
             deleted_at: Option<OffsetDateTime>,
+            /// The key that signs alert pushes to the organization's webhook (HMAC-SHA256), sealed.
+            alert_webhook_secret_encrypted: Option<Vec<u8>>,
         }
     }
 }
