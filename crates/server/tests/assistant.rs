@@ -1,0 +1,613 @@
+//! The assistant end to end, on both backends: signed WhatsApp notifications go in over HTTP, the
+//! queued jobs run, and what comes out is checked where the patient and the staff would see it —
+//! the messages a stand-in of Meta's send endpoint receives, the conversation and alerts through
+//! the REST API, the consent trail, the audit log, and a signed push to the organization's alert
+//! webhook.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::{Arc, Mutex};
+
+use austa_crypto::MasterKey;
+use austa_domain::enums::{ConsentKind, Role};
+use austa_server::app::{self, AppState};
+use austa_server::bootstrap;
+use austa_server::context::{Actor, Clock, Services};
+use austa_server::service::{api_keys, organizations};
+use austa_store::model::{AuditLog, Consent, Message};
+use austa_store::{ListQuery, Store, TxMode};
+use reqwest::StatusCode;
+use secrecy::SecretString;
+use serde_json::{Value, json};
+
+const APP_SECRET: &str = "segredo_do_app_assistente";
+const NUMBER_ID: &str = "109876543210987";
+const ALERT_SECRET: &str = "segredo-do-webhook-de-alertas-0123456789";
+
+/// What a local HTTP receiver got: (headers, body).
+type Inbox = Arc<Mutex<Vec<(axum::http::HeaderMap, Vec<u8>)>>>;
+
+/// Serves `route` on a free port; every POST is recorded and answered like Meta's send endpoint
+/// (for the Graph stand-in) or with 200 (for the alert webhook).
+async fn receiver(route: &str) -> (String, Inbox) {
+    use axum::routing::post;
+    let inbox: Inbox = Arc::default();
+    let kept = inbox.clone();
+    let app = axum::Router::new().route(
+        route,
+        post(move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+            let kept = kept.clone();
+            async move {
+                kept.lock().unwrap().push((headers, body.to_vec()));
+                axum::Json(json!({"messaging_product": "whatsapp", "contacts": [],
+                                  "messages": [{"id": format!("wamid.OUT{}", uuid::Uuid::now_v7().simple())}]}))
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}"), inbox)
+}
+
+struct World {
+    base: String,
+    http: reqwest::Client,
+    services: Arc<Services>,
+    /// Bodies Meta's send endpoint received.
+    sent: Inbox,
+    /// Pushes the organization's alert webhook received.
+    pushed: Inbox,
+    token: String,
+}
+
+async fn world(store: Arc<dyn Store>) -> World {
+    store.migrate_up(None).await.unwrap();
+    let (graph, sent) = receiver("/v23.0/{number}/messages").await;
+    let (hook, pushed) = receiver("/alertas").await;
+    let services = bootstrap::assemble_with(
+        store,
+        &MasterKey::generate().unwrap(),
+        austa_whatsapp::CloudApi::new(&format!("{graph}/v23.0")).unwrap(),
+        Clock::system(),
+        bootstrap::Options {
+            whatsapp_app_secret: Some(SecretString::from(APP_SECRET)),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let router = app::router(AppState {
+        services: services.clone(),
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+        .unwrap()
+    });
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let org = organizations::create(
+        &services,
+        &Actor::platform(),
+        organizations::NewOrganization {
+            name: "Clínica Assistente",
+            tax_id: "11.222.333/0001-81",
+        },
+    )
+    .await
+    .unwrap();
+    let key = api_keys::create(
+        &services,
+        &Actor::platform(),
+        Some(org.id),
+        Role::System,
+        "painel",
+    )
+    .await
+    .unwrap();
+    let w = World {
+        base: format!("http://{addr}"),
+        http: reqwest::Client::new(),
+        services,
+        sent,
+        pushed,
+        token: key.token.expose().to_owned(),
+    };
+    let settings = json!({"settings": {
+        "whatsapp": {"phoneNumberId": NUMBER_ID, "accessToken": "token-da-clinica"},
+        "alerts": {"webhookUrl": format!("{hook}/alertas"), "signingSecret": ALERT_SECRET},
+    }});
+    let (status, body) = w
+        .call(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/organizations/{}", org.id),
+            Some(settings),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["settings"]["alerts"]["signingSecretSet"], true);
+    assert!(
+        body["settings"]["alerts"].get("signingSecret").is_none(),
+        "the secret is write-only"
+    );
+    w
+}
+
+macro_rules! on_both_backends {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                let dir =
+                    std::env::temp_dir().join(format!("austa-assistant-{}", uuid::Uuid::now_v7().simple()));
+                let store = std::sync::Arc::new(
+                    austa_store_sqlite::SqliteStore::open(&dir.join("austa.db"))
+                        .await
+                        .unwrap(),
+                );
+                super::$name(super::world(store).await).await;
+            }
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(db) = austa_testkit::postgres().await {
+                    let store = std::sync::Arc::new(
+                        austa_store_postgres::PostgresStore::connect(&db.url)
+                            .await
+                            .unwrap(),
+                    );
+                    super::$name(super::world(store).await).await;
+                }
+            }
+        }
+    };
+}
+
+impl World {
+    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&self.token);
+        if let Some(b) = body {
+            request = request.json(&b);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// The patient `from` writes `text`; the notification is delivered signed and every job runs.
+    async fn says(&self, from: &str, text: &str) {
+        let wamid = format!("wamid.IN{}", uuid::Uuid::now_v7().simple());
+        self.deliver(from, &wamid, text).await;
+    }
+
+    async fn deliver(&self, from: &str, wamid: &str, text: &str) {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let body = serde_json::to_vec(&json!({
+            "object": "whatsapp_business_account",
+            "entry": [{"id": "104587632219875", "changes": [{"field": "messages", "value": {
+                "messaging_product": "whatsapp",
+                "metadata": {"display_phone_number": "5511930041234", "phone_number_id": NUMBER_ID},
+                "contacts": [{"profile": {"name": "Ana Souza"}, "wa_id": from}],
+                "messages": [{"from": from, "id": wamid, "timestamp": now.to_string(), "type": "text", "text": {"body": text}}],
+            }}]}],
+        }))
+        .unwrap();
+        let status = self
+            .http
+            .post(format!("{}/webhooks/whatsapp", self.base))
+            .header("content-type", "application/json")
+            .header(
+                "x-hub-signature-256",
+                austa_whatsapp::signature::sign(APP_SECRET.as_bytes(), &body),
+            )
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, StatusCode::OK);
+        self.run_jobs().await;
+    }
+
+    async fn run_jobs(&self) {
+        while austa_server::job_handlers::run_pending(&self.services, "test", 20)
+            .await
+            .unwrap()
+            > 0
+        {}
+    }
+
+    /// The texts sent to `to` since the last call, in order.
+    fn replies_to(&self, to: &str) -> Vec<String> {
+        let mut sent = self.sent.lock().unwrap();
+        let (mine, rest): (Vec<_>, Vec<_>) = sent.drain(..).partition(|(_, body)| {
+            serde_json::from_slice::<Value>(body).unwrap()["to"]
+                .as_str()
+                .unwrap_or_default()
+                .trim_start_matches('+')
+                == to
+        });
+        *sent = rest;
+        mine.into_iter()
+            .map(|(_, body)| {
+                serde_json::from_slice::<Value>(&body).unwrap()["text"]["body"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+            .collect()
+    }
+
+    async fn conversation_of(&self, phone_suffix: &str) -> Value {
+        let (_, list) = self
+            .call(reqwest::Method::GET, "/api/v1/conversations", None)
+            .await;
+        let users = self
+            .call(reqwest::Method::GET, "/api/v1/users?limit=100", None)
+            .await
+            .1;
+        let user = users["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["phone"].as_str().is_some_and(|p| p.ends_with(phone_suffix)))
+            .unwrap()["id"]
+            .clone();
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["userId"] == user)
+            .unwrap()
+            .clone()
+    }
+
+    async fn rows<E: austa_store::Entity>(&self) -> Vec<E> {
+        let mut tx = self
+            .services
+            .store
+            .begin(austa_domain::Principal::system().scope(), TxMode::Read)
+            .await
+            .unwrap();
+        let items = tx
+            .list::<E>(&ListQuery::first(ListQuery::MAX_LIMIT))
+            .await
+            .unwrap()
+            .items;
+        tx.rollback().await.unwrap();
+        items
+    }
+}
+
+on_both_backends!(onboarding_consent_and_answers);
+async fn onboarding_consent_and_answers(w: World) {
+    let ana = "5511987654321";
+    // A new number: welcome and the consent question, nothing health-related kept.
+    w.says(ana, "oi, boa tarde").await;
+    let replies = w.replies_to(ana);
+    assert_eq!(replies.len(), 2, "{replies:?}");
+    assert!(
+        replies[0].starts_with("Olá, Ana! Eu sou a assistente virtual da Clínica Assistente"),
+        "{}",
+        replies[0]
+    );
+    assert!(replies[1].contains("LGPD") && replies[1].contains("SIM"));
+
+    // Something else than an answer: asked again, and the symptom is not kept.
+    w.says(ana, "to com febre").await;
+    assert!(w.replies_to(ana)[0].starts_with("Só para confirmar"));
+    let messages = w.rows::<Message>().await;
+    let febre = messages
+        .iter()
+        .find(|m| m.ai_intent.as_deref() == Some("symptom_report"))
+        .unwrap();
+    assert!(febre.ai_processed);
+    assert_eq!(febre.ai_entities, json!([]), "no health data before consent");
+
+    // SIM: consent recorded with its version, time and channel; the first missions follow.
+    w.says(ana, "SIM").await;
+    assert!(w.replies_to(ana)[0].starts_with("Obrigado, Ana! Consentimento registrado."));
+    let consents = w.rows::<Consent>().await;
+    let given = consents
+        .iter()
+        .find(|c| c.kind == ConsentKind::DataProcessing)
+        .unwrap();
+    assert!(given.granted);
+    assert_eq!(given.terms_version.as_deref(), Some("2026-11"));
+    assert_eq!(given.channel, Some(austa_domain::enums::ConsentChannel::Whatsapp));
+    assert!(given.message_id.is_some());
+
+    // Now health data is kept: on the message (without the patient's words) and in the conversation.
+    w.says(ana, "to com febre e tosse desde ontem, tomei dipirona")
+        .await;
+    let reply = w.replies_to(ana);
+    assert_eq!(reply.len(), 1);
+    assert!(
+        reply[0].starts_with("Obrigado por avisar, Ana. Registrei"),
+        "{reply:?}"
+    );
+    let messages = w.rows::<Message>().await;
+    let report = messages
+        .iter()
+        .filter(|m| m.ai_intent.as_deref() == Some("symptom_report"))
+        .max_by_key(|m| m.created_at)
+        .unwrap();
+    let entities = report.ai_entities.as_array().unwrap();
+    assert!(
+        entities
+            .iter()
+            .any(|e| e["normalized"] == "febre" && e["type"] == "symptom")
+    );
+    assert!(
+        entities
+            .iter()
+            .any(|e| e["normalized"] == "dipirona" && e["type"] == "medication")
+    );
+    assert!(
+        entities.iter().all(|e| e.get("text").is_none()),
+        "the patient's own words stay encrypted"
+    );
+    assert_eq!(
+        report.urgency_level,
+        Some(austa_domain::enums::UrgencyLevel::Medium)
+    );
+    let conversation = w.conversation_of("987654321").await;
+    assert_eq!(conversation["symptomsReported"], json!(["febre", "tosse"]));
+    assert_eq!(conversation["medicationsMentioned"], json!(["dipirona"]));
+
+    // Useful answers from the platform's own data.
+    w.says(ana, "quantos pontos eu tenho?").await;
+    assert!(w.replies_to(ana)[0].starts_with("Você tem 0 pontos, Ana."));
+    w.says(ana, "minha ressonancia ja foi liberada?").await;
+    assert!(w.replies_to(ana)[0].starts_with("Não encontrei nenhuma autorização em seu nome, Ana."));
+    w.says(ana, "queria marcar uma consulta com cardiologista").await;
+    assert!(w.replies_to(ana)[0].contains("agendamento"));
+    let (_, alerts) = w
+        .call(
+            reqwest::Method::GET,
+            "/api/v1/alerts?kind=APPOINTMENT_REQUEST",
+            None,
+        )
+        .await;
+    assert_eq!(
+        alerts["items"].as_array().unwrap().len(),
+        1,
+        "the request reaches the staff"
+    );
+
+    // Stopping messages is honoured and confirmed.
+    w.says(ana, "para de me mandar mensagem").await;
+    assert!(w.replies_to(ana)[0].contains("VOLTAR"));
+    let consents = w.rows::<Consent>().await;
+    assert!(
+        consents
+            .iter()
+            .any(|c| c.kind == ConsentKind::WhatsappMessages && !c.granted)
+    );
+    w.says(ana, "bom dia").await;
+    assert!(w.replies_to(ana).is_empty(), "no more non-essential messages");
+}
+
+on_both_backends!(a_refusal_is_respected);
+async fn a_refusal_is_respected(w: World) {
+    let beto = "5521998887777";
+    w.says(beto, "ola").await;
+    assert_eq!(w.replies_to(beto).len(), 2);
+    w.says(beto, "não").await;
+    assert!(w.replies_to(beto)[0].starts_with("Tudo bem, respeitamos a sua decisão"));
+    let consents = w.rows::<Consent>().await;
+    assert!(
+        consents
+            .iter()
+            .any(|c| c.kind == ConsentKind::DataProcessing && !c.granted)
+    );
+    w.says(beto, "minha pressao deu 15 por 9 hoje").await;
+    assert!(w.replies_to(beto)[0].contains("não guardei"));
+    let messages = w.rows::<Message>().await;
+    let vital = messages
+        .iter()
+        .find(|m| m.ai_intent.as_deref() == Some("vital_sign_report"))
+        .unwrap();
+    assert_eq!(
+        (vital.ai_entities.clone(), vital.health_keywords.clone()),
+        (json!([]), json!([]))
+    );
+    // Changing one's mind.
+    w.says(beto, "ACEITO").await;
+    assert!(w.replies_to(beto)[0].contains("Consentimento registrado"));
+}
+
+on_both_backends!(emergencies_are_answered_escalated_and_pushed);
+async fn emergencies_are_answered_escalated_and_pushed(w: World) {
+    let carla = "5531991112222";
+    // Even before onboarding, an emergency is answered at once, and with nothing else.
+    w.says(
+        carla,
+        "socorro to com uma dor no peito muito forte e falta de ar, suando frio",
+    )
+    .await;
+    let replies = w.replies_to(carla);
+    assert_eq!(replies.len(), 1, "{replies:?}");
+    assert!(replies[0].contains("192") && replies[0].contains("SAMU"));
+    assert!(!replies[0].to_lowercase().contains("pontos") && !replies[0].contains("missão"));
+    let conversation = w.conversation_of("991112222").await;
+    assert_eq!(
+        (conversation["status"].as_str(), conversation["priority"].as_str()),
+        (Some("ESCALATED"), Some("URGENT"))
+    );
+
+    let (status, alerts) = w
+        .call(
+            reqwest::Method::GET,
+            "/api/v1/alerts?status=OPEN&kind=EMERGENCY",
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let alert = alerts["items"].as_array().unwrap().first().unwrap().clone();
+    assert_eq!(
+        (alert["reason"].as_str(), alert["urgencyLevel"].as_str()),
+        (Some("chest_pain"), Some("EMERGENCY"))
+    );
+    assert!(alert["pushedAt"].is_string(), "the webhook accepted it");
+
+    // The push: signed over "<t>.<body>" with the organization's secret, ids only.
+    let (headers, body) = w.pushed.lock().unwrap().first().cloned().unwrap();
+    let signature = headers
+        .get("x-austa-signature")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let (t, v1) = signature.trim_start_matches("t=").split_once(",v1=").unwrap();
+    use hmac::{KeyInit, Mac};
+    let mut mac = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(ALERT_SECRET.as_bytes()).unwrap();
+    mac.update(format!("{t}.").as_bytes());
+    mac.update(&body);
+    let expected: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(v1, expected);
+    let pushed: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(pushed["alert"]["id"], alert["id"]);
+    let raw = String::from_utf8_lossy(&body);
+    assert!(
+        !raw.contains("peito") && !raw.contains("Ana") && !raw.contains(carla),
+        "no PHI in the push"
+    );
+
+    // Flagged in the audit log, for review.
+    let audit = w.rows::<AuditLog>().await;
+    let flagged = audit
+        .iter()
+        .find(|a| a.action == austa_domain::enums::AuditAction::EmergencyAlert)
+        .unwrap();
+    assert!(flagged.requires_review);
+    assert_eq!(flagged.risk_level, austa_domain::enums::RiskLevel::Critical);
+
+    // Staff acknowledge, then resolve; going back is refused.
+    let id = alert["id"].as_str().unwrap();
+    let (s, acked) = w
+        .call(
+            reqwest::Method::POST,
+            &format!("/api/v1/alerts/{id}/acknowledge"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (s, acked["status"].as_str()),
+        (StatusCode::OK, Some("ACKNOWLEDGED"))
+    );
+    assert_eq!(
+        w.call(
+            reqwest::Method::POST,
+            &format!("/api/v1/alerts/{id}/resolve"),
+            None
+        )
+        .await
+        .0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        w.call(
+            reqwest::Method::POST,
+            &format!("/api/v1/alerts/{id}/acknowledge"),
+            None
+        )
+        .await
+        .0,
+        StatusCode::CONFLICT
+    );
+
+    // Suicide risk: CVV 188.
+    let davi = "5541993334444";
+    w.says(
+        davi,
+        "obrigado por tudo, mas acho que seria melhor se eu nao estivesse mais aqui",
+    )
+    .await;
+    let replies = w.replies_to(davi);
+    assert_eq!(replies.len(), 1);
+    assert!(
+        replies[0].contains("188") && replies[0].contains("CVV"),
+        "{}",
+        replies[0]
+    );
+}
+
+on_both_backends!(a_person_takes_over_and_retries_change_nothing);
+async fn a_person_takes_over_and_retries_change_nothing(w: World) {
+    let eva = "5551995556666";
+    w.says(eva, "oi").await;
+    w.says(eva, "sim").await;
+    w.replies_to(eva);
+    w.says(eva, "quero falar com um atendente").await;
+    assert!(w.replies_to(eva)[0].contains("Vou chamar uma pessoa"));
+    let conversation = w.conversation_of("995556666").await;
+    assert_eq!(conversation["status"], "WAITING_HUMAN");
+    let (_, alerts) = w
+        .call(reqwest::Method::GET, "/api/v1/alerts?kind=HUMAN_HANDOFF", None)
+        .await;
+    assert_eq!(alerts["items"][0]["reason"], "patient_request");
+
+    // The bot stays quiet while a person has it…
+    w.says(eva, "quantos pontos eu tenho?").await;
+    assert!(w.replies_to(eva).is_empty());
+    // …but never about an emergency.
+    w.says(eva, "minha mae desmaiou e nao acorda").await;
+    assert!(w.replies_to(eva)[0].contains("192"));
+
+    // Released by staff, it answers again.
+    let id = conversation["id"].as_str().unwrap();
+    let (s, released) = w
+        .call(
+            reqwest::Method::POST,
+            &format!("/api/v1/conversations/{id}/release"),
+            None,
+        )
+        .await;
+    assert_eq!((s, released["status"].as_str()), (StatusCode::OK, Some("ACTIVE")));
+    assert_eq!(
+        w.call(
+            reqwest::Method::POST,
+            &format!("/api/v1/conversations/{id}/release"),
+            None
+        )
+        .await
+        .0,
+        StatusCode::CONFLICT
+    );
+    w.says(eva, "quantos pontos eu tenho?").await;
+    assert_eq!(w.replies_to(eva).len(), 1);
+
+    // The same notification delivered again (Meta retries): stored once, answered once.
+    let alerts_before = w.call(reqwest::Method::GET, "/api/v1/alerts", None).await.1["items"]
+        .as_array()
+        .unwrap()
+        .len();
+    w.deliver(eva, "wamid.REPETIDA", "meu pai ta convulsionando")
+        .await;
+    assert_eq!(w.replies_to(eva).len(), 1);
+    w.deliver(eva, "wamid.REPETIDA", "meu pai ta convulsionando")
+        .await;
+    assert!(
+        w.replies_to(eva).is_empty(),
+        "a retried webhook answers nothing twice"
+    );
+    let alerts_after = w.call(reqwest::Method::GET, "/api/v1/alerts", None).await.1["items"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(alerts_after, alerts_before + 1);
+}
