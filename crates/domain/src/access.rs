@@ -32,6 +32,8 @@ pub enum Resource {
     ApiKey,
     /// What the assistant raises for staff (emergencies, hand-offs, appointment requests).
     Alert,
+    /// A patient's medication reminders and the adherence they record.
+    MedicationReminder,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -160,6 +162,7 @@ fn admin(action: Action, resource: Resource) -> Decision {
         // Alerts are raised by the assistant and kept as a record: staff acknowledge and resolve.
         (Alert, Read | Update) => Allow,
         (Alert, _) => Deny(Forbidden),
+        (MedicationReminder, _) => Allow,
         _ => Allow,
     }
 }
@@ -207,6 +210,8 @@ fn provider(
         (ApiKey, _) => Deny(Forbidden),
         (Alert, Read | Update) => Allow,
         (Alert, _) => Deny(Forbidden),
+        // Staff set up and stop reminders on a patient's behalf.
+        (MedicationReminder, _) => Allow,
     }
 }
 
@@ -232,6 +237,9 @@ fn patient(me: Option<UserId>, action: Action, resource: Resource, target: &Targ
         (Conversation | Message, Read) if own => Allow,
         (Conversation | Message, Read) => Deny(Hidden),
         (Conversation | Message, _) => Deny(Forbidden),
+        // Patients opt into and out of their own reminders.
+        (MedicationReminder, _) if own => Allow,
+        (MedicationReminder, _) => Deny(Hidden),
         (Staff | ProviderRegistration | AuditLog | BreakGlass | CareTeam | ApiKey | Alert, _) => {
             Deny(Forbidden)
         }

@@ -284,6 +284,18 @@ vocabulary! {
 }
 
 vocabulary! {
+    /// A reminded dose: waiting for the patient's answer, taken, or missed ("esqueci", or no
+    /// answer by the next dose).
+    DoseStatus as "status" { Pending = "PENDING", Taken = "TAKEN", Missed = "MISSED" }
+}
+
+vocabulary! {
+    /// How a reminder went out: free text inside the 24-hour window, an approved template outside
+    /// it, or not at all (outside the window with no template configured, or the patient opted out).
+    DoseDelivery as "delivery" { Text = "TEXT", Template = "TEMPLATE", NotSent = "NOT_SENT" }
+}
+
+vocabulary! {
     /// A background job's state: DEAD once its attempts are spent (kept for inspection).
     JobStatus as "status" { Pending = "PENDING", Running = "RUNNING", Done = "DONE", Dead = "DEAD" }
 }
@@ -323,6 +335,8 @@ mod tests {
         round_trips::<ConsentChannel>();
         round_trips::<AlertKind>();
         round_trips::<AlertStatus>();
+        round_trips::<DoseStatus>();
+        round_trips::<DoseDelivery>();
         round_trips::<HealthDataType>();
         round_trips::<SensitivityLevel>();
         round_trips::<AccessLevel>();

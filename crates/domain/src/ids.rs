@@ -91,6 +91,8 @@ id_type!(
     JobId,
     ConsentId,
     AlertId,
+    MedicationReminderId,
+    MedicationDoseId,
     WebhookDeliveryId,
     AuditChainHeadId,
     AuditCheckpointId,

@@ -6,6 +6,7 @@ pub mod consent;
 pub mod enums;
 pub mod health_record;
 pub mod ids;
+pub mod reminders;
 pub mod scope;
 pub mod validation;
 

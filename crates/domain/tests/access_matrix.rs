@@ -9,7 +9,7 @@ use austa_domain::enums::{AccessLevel, Role, SensitivityLevel};
 use austa_domain::ids::{OrganizationId, UserId};
 use austa_domain::{EntityId, Principal, Subject};
 
-const RESOURCES: [Resource; 12] = [
+const RESOURCES: [Resource; 13] = [
     Resource::Organization,
     Resource::Patient,
     Resource::Staff,
@@ -22,11 +22,12 @@ const RESOURCES: [Resource; 12] = [
     Resource::CareTeam,
     Resource::ApiKey,
     Resource::Alert,
+    Resource::MedicationReminder,
 ];
 const ACTIONS: [Action; 4] = [Action::Create, Action::Read, Action::Update, Action::Delete];
 
 /// Expected decisions, in RESOURCES order; each string is C R U D, each of 3 letters own/same/other.
-fn expected(role: Role) -> [[&'static str; 4]; 12] {
+fn expected(role: Role) -> [[&'static str; 4]; 13] {
     match role {
         Role::Patient => [
             ["FFH", "AAH", "FFH", "FFH"], // organization
@@ -41,6 +42,7 @@ fn expected(role: Role) -> [[&'static str; 4]; 12] {
             ["FFH", "FFH", "FFH", "FFH"], // care team
             ["FFH", "FFH", "FFH", "FFH"], // api key
             ["FFH", "FFH", "FFH", "FFH"], // alert
+            ["AHH", "AHH", "AHH", "AHH"], // medication reminder
         ],
         Role::Provider => [
             ["FFH", "AAH", "FFH", "FFH"],
@@ -55,6 +57,7 @@ fn expected(role: Role) -> [[&'static str; 4]; 12] {
             ["FFH", "AAH", "FFH", "FFH"],
             ["FFH", "FFH", "FFH", "FFH"],
             ["FFH", "AAH", "AAH", "FFH"],
+            ["AAH", "AAH", "AAH", "AAH"],
         ],
         Role::Admin => [
             ["FFH", "AAH", "AAH", "FFH"],
@@ -69,8 +72,9 @@ fn expected(role: Role) -> [[&'static str; 4]; 12] {
             ["AAH", "AAH", "AAH", "AAH"],
             ["FFH", "FFH", "FFH", "FFH"],
             ["FFH", "AAH", "AAH", "FFH"],
+            ["AAH", "AAH", "AAH", "AAH"],
         ],
-        Role::System => [["AAA"; 4]; 12],
+        Role::System => [["AAA"; 4]; 13],
     }
 }
 
@@ -146,7 +150,7 @@ fn every_role_resource_action_and_relation() {
             }
         }
     }
-    assert_eq!(checked, 4 * 12 * 4 * 3);
+    assert_eq!(checked, 4 * 13 * 4 * 3);
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
 }
 

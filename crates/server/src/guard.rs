@@ -27,6 +27,7 @@ pub fn resource_name(resource: Resource) -> &'static str {
         Resource::CareTeam => "care_assignments",
         Resource::ApiKey => "api_keys",
         Resource::Alert => "alerts",
+        Resource::MedicationReminder => "medication_reminders",
     }
 }
 

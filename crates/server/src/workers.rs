@@ -1,5 +1,5 @@
-//! Background work of `austa serve`: processing queued jobs (WhatsApp notifications), signing audit
-//! checkpoints, and re-encrypting after key rotations.
+//! Background work of `austa serve`: processing queued jobs (WhatsApp notifications, the assistant),
+//! sending medication reminders, signing audit checkpoints, and re-encrypting after key rotations.
 //! Each loop survives its own errors (logged, retried next round) and stops on shutdown.
 
 use std::sync::Arc;
@@ -13,6 +13,8 @@ use crate::context::Services;
 use crate::keys::rotation;
 
 pub const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(60);
+/// Medication reminders are due to the minute.
+pub const REMINDER_INTERVAL: Duration = Duration::from_secs(30);
 pub const ROTATION_INTERVAL: Duration = Duration::from_secs(5);
 /// How often an idle worker looks for queued jobs.
 pub const JOB_POLL_INTERVAL: Duration = Duration::from_millis(250);
@@ -66,6 +68,19 @@ pub fn spawn(services: Arc<Services>) -> Workers {
                                 break;
                             }
                         }
+                    }
+                }
+            }
+        })),
+        tokio::spawn(every(REMINDER_INTERVAL, stopped.clone(), {
+            let services = services.clone();
+            move || {
+                let services = services.clone();
+                async move {
+                    match crate::service::reminders::send_due(&services).await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(doses = n, "medication reminders sent"),
+                        Err(e) => tracing::error!(error = %e, "sending medication reminders failed"),
                     }
                 }
             }

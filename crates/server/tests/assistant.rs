@@ -611,3 +611,207 @@ async fn a_person_takes_over_and_retries_change_nothing(w: World) {
         .len();
     assert_eq!(alerts_after, alerts_before + 1);
 }
+
+on_both_backends!(medication_reminders_in_the_patients_zone);
+async fn medication_reminders_in_the_patients_zone(w: World) {
+    use austa_store::model::{MedicationReminder, User};
+    let ana = "5511987654321";
+    w.says(ana, "oi").await;
+    w.says(ana, "sim").await;
+    w.replies_to(ana);
+    let patient = w
+        .rows::<User>()
+        .await
+        .into_iter()
+        .find(|u| u.phone.as_deref() == Some("+5511987654321"))
+        .unwrap();
+    let path = format!("/api/v1/users/{}", patient.id);
+    let (s, med) = w
+        .call(
+            reqwest::Method::POST,
+            &format!("{path}/health-data"),
+            Some(json!({"type": "MEDICATION", "data": {"name": "Losartana", "dosage": "50 mg"}})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{med}");
+    let (_, condition) = w
+        .call(
+            reqwest::Method::POST,
+            &format!("{path}/health-data"),
+            Some(json!({"type": "CONDITION", "data": {"cid10": "I10", "name": "Hipertensão"}})),
+        )
+        .await;
+
+    // Bad input: a clear 422 naming the field, nothing created.
+    let reminders = format!("{path}/medication-reminders");
+    let (s, problem) = w
+        .call(
+            reqwest::Method::POST,
+            &reminders,
+            Some(json!({"healthDataId": med["id"], "times": ["25:00"]})),
+        )
+        .await;
+    assert_eq!(
+        (s, problem["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("times"))
+    );
+    let (s, problem) = w
+        .call(
+            reqwest::Method::POST,
+            &reminders,
+            Some(json!({"healthDataId": condition["id"], "times": ["08:00"]})),
+        )
+        .await;
+    assert_eq!(
+        (s, problem["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("healthDataId"))
+    );
+
+    // A reminder one minute ago, local time in the patient's zone (São Paulo, UTC-3).
+    let local =
+        time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(-3)) - time::Duration::minutes(1);
+    let at = format!("{:02}:{:02}", local.hour(), local.minute());
+    let (s, created) = w
+        .call(
+            reqwest::Method::POST,
+            &reminders,
+            Some(json!({"healthDataId": med["id"], "times": [at]})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    assert_eq!(created["timezone"], "America/Sao_Paulo");
+    // Nothing before the opt-in is due; pretend it was made five minutes ago.
+    assert_eq!(
+        austa_server::service::reminders::send_due(&w.services)
+            .await
+            .unwrap(),
+        0
+    );
+    let mut tx = w
+        .services
+        .store
+        .begin(austa_domain::Principal::system().scope(), TxMode::Write)
+        .await
+        .unwrap();
+    let mut reminder = tx
+        .list::<MedicationReminder>(&ListQuery::first(1))
+        .await
+        .unwrap()
+        .items
+        .remove(0);
+    reminder.checked_until -= time::Duration::minutes(5);
+    tx.update(&reminder).await.unwrap();
+    tx.commit().await.unwrap();
+
+    assert_eq!(
+        austa_server::service::reminders::send_due(&w.services)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        austa_server::service::reminders::send_due(&w.services)
+            .await
+            .unwrap(),
+        0,
+        "sent once"
+    );
+    w.run_jobs().await;
+    let sent = w.replies_to(ana);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(
+        sent[0].contains("Losartana (50 mg)") && sent[0].contains("TOMEI"),
+        "{}",
+        sent[0]
+    );
+
+    // "tomei" records adherence on that dose.
+    w.says(ana, "tomei").await;
+    assert!(w.replies_to(ana)[0].contains("Registrei que você tomou"));
+    let (_, listed) = w.call(reqwest::Method::GET, &reminders, None).await;
+    assert_eq!(
+        listed[0]["adherence"],
+        json!({"taken": 1, "missed": 0, "pending": 0})
+    );
+
+    // Outside the 24-hour window only the organization's approved template goes out.
+    let org = patient.organization_id;
+    let (s, _) = w
+        .call(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/organizations/{org}"),
+            Some(json!({"settings": {"whatsapp": {"reminderTemplate": {"name": "lembrete_remedio"}}}})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let mut tx = w
+        .services
+        .store
+        .begin(austa_domain::Principal::system().scope(), TxMode::Write)
+        .await
+        .unwrap();
+    for mut m in tx
+        .list::<Message>(&ListQuery::first(ListQuery::MAX_LIMIT))
+        .await
+        .unwrap()
+        .items
+    {
+        m.sent_at -= time::Duration::days(2);
+        tx.update(&m).await.unwrap();
+    }
+    let mut reminder = tx
+        .list::<MedicationReminder>(&ListQuery::first(1))
+        .await
+        .unwrap()
+        .items
+        .remove(0);
+    // Due this very minute (the first dose was the minute before).
+    let now_local = time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(-3));
+    reminder.times = json!([format!("{:02}:{:02}", now_local.hour(), now_local.minute())]);
+    reminder.checked_until = time::OffsetDateTime::now_utc() - time::Duration::minutes(3);
+    tx.update(&reminder).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        austa_server::service::reminders::send_due(&w.services)
+            .await
+            .unwrap(),
+        1
+    );
+    w.run_jobs().await;
+    let sent = w
+        .sent
+        .lock()
+        .unwrap()
+        .drain(..)
+        .map(|(_, b)| serde_json::from_slice::<Value>(&b).unwrap())
+        .collect::<Vec<_>>();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0]["type"], "template");
+    assert_eq!(sent[0]["template"]["name"], "lembrete_remedio");
+    assert_eq!(
+        sent[0]["template"]["components"][0]["parameters"][0]["text"],
+        "Losartana"
+    );
+    // The first dose was answered; this one is pending until "tomei", "esqueci" or the next dose.
+    let (_, listed_now) = w.call(reqwest::Method::GET, &reminders, None).await;
+    assert_eq!(
+        listed_now[0]["adherence"],
+        json!({"taken": 1, "missed": 0, "pending": 1})
+    );
+
+    // Opting out stops it.
+    let id = listed[0]["id"].as_str().unwrap();
+    assert_eq!(
+        w.call(reqwest::Method::DELETE, &format!("{reminders}/{id}"), None)
+            .await
+            .0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(w.call(reqwest::Method::GET, &reminders, None).await.1, json!([]));
+    assert_eq!(
+        w.call(reqwest::Method::DELETE, &format!("{reminders}/{id}"), None)
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+}

@@ -101,6 +101,8 @@ pub struct World {
     pub authorization: Authorization,
     pub document: Document,
     pub health_data: HealthData,
+    pub reminder: MedicationReminder,
+    pub dose: MedicationDose,
     pub mission: Mission,
     pub health_points: HealthPoints,
     pub progress: OnboardingProgress,
@@ -496,6 +498,33 @@ impl World {
             updated_at: now(),
             deleted_at: None,
         };
+        let reminder = MedicationReminder {
+            id: MedicationReminderId::generate(),
+            organization_id: org,
+            user_id: patient.id,
+            health_data_id: health_data.id,
+            times: json!(["08:00", "20:00"]),
+            is_active: true,
+            created_by: Some(patient.id),
+            checked_until: now(),
+            created_at: now(),
+            updated_at: now(),
+            deleted_at: None,
+        };
+        let dose = MedicationDose {
+            id: MedicationDoseId::generate(),
+            organization_id: org,
+            user_id: patient.id,
+            reminder_id: reminder.id,
+            scheduled_at: now(),
+            status: DoseStatus::Taken,
+            delivery: DoseDelivery::Text,
+            message_id: None,
+            responded_at: Some(now()),
+            created_at: now(),
+            updated_at: now(),
+            deleted_at: None,
+        };
         let mission = Mission {
             id: MissionId::generate(),
             organization_id: org,
@@ -638,6 +667,8 @@ impl World {
             authorization,
             document,
             health_data,
+            reminder,
+            dose,
             mission,
             health_points,
             progress,
@@ -668,6 +699,8 @@ impl World {
         tx.create(&w.authorization).await.unwrap();
         tx.create(&w.document).await.unwrap();
         tx.create(&w.health_data).await.unwrap();
+        tx.create(&w.reminder).await.unwrap();
+        tx.create(&w.dose).await.unwrap();
         tx.create(&w.mission).await.unwrap();
         tx.create(&w.health_points).await.unwrap();
         tx.create(&w.progress).await.unwrap();

@@ -167,6 +167,8 @@ id_columns!(
     JobId,
     ConsentId,
     AlertId,
+    MedicationReminderId,
+    MedicationDoseId,
     WebhookDeliveryId,
     AuditChainHeadId,
     AuditCheckpointId,
@@ -221,6 +223,8 @@ vocabulary_columns!(
     ConsentChannel,
     AlertKind,
     AlertStatus,
+    DoseStatus,
+    DoseDelivery,
     ConsentSource,
 );
 

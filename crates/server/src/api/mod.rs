@@ -92,6 +92,8 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(users::break_glass))
         .routes(routes!(users::care_team_list, users::care_team_add))
         .routes(routes!(users::care_team_remove))
+        .routes(routes!(users::reminders_list, users::reminders_create))
+        .routes(routes!(users::reminders_stop))
         .routes(routes!(providers::list, providers::create))
         .routes(routes!(providers::get, providers::update))
         .routes(routes!(conversations::list))

@@ -19,7 +19,7 @@ use crate::context::{Actor, Services};
 use crate::error::{Error, Result};
 use crate::service::health_data::{self, HealthDataChanges, HealthDataFilter, HealthRecord, NewHealthData};
 use crate::service::patients::{self, NewPatient, PatientChanges, PatientRecord};
-use crate::service::{break_glass, care_team};
+use crate::service::{break_glass, care_team, reminders};
 use crate::transact;
 
 /// Members act in their organization; a platform caller acts in the organization of the patient.
@@ -427,6 +427,76 @@ pub async fn care_team_remove(
     let actor = scoped_for_user(&state.services, &actor, id).await?;
     transact!(&state.services, &actor, TxMode::Write, |work| care_team::remove(
         work, id, provider
+    )
+    .await)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(
+    get,
+    path = "/users/{id}/medication-reminders",
+    tag = "medication-reminders",
+    summary = "A patient's medication reminders, with adherence (taken, missed, pending doses)",
+    params(("id" = String, Path, description = "Patient id")),
+    responses((status = 200, body = Vec<reminders::ReminderView>), (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"), (status = 403, description = "Not allowed (audited)", body = Problem, content_type = "application/problem+json"), (status = 404, description = "Not found, or not visible to the caller", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []))
+)]
+pub async fn reminders_list(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<reminders::ReminderView>>> {
+    let id: UserId = parse(&id)?;
+    let actor = scoped_for_user(&state.services, &actor, id).await?;
+    Ok(Json(transact!(&state.services, &actor, TxMode::Read, |work| {
+        reminders::list(work, id).await
+    })?))
+}
+
+#[utoipa::path(
+    post,
+    path = "/users/{id}/medication-reminders",
+    tag = "medication-reminders",
+    summary = "Opt into reminders of an active medication at local times of day (the patient, or staff on their behalf)",
+    params(("id" = String, Path, description = "Patient id")),
+    request_body = reminders::NewReminder,
+    responses((status = 201, body = reminders::ReminderView), (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"), (status = 403, description = "Not allowed (audited)", body = Problem, content_type = "application/problem+json"), (status = 404, description = "Not found, or not visible to the caller", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid value; `field` names it", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []))
+)]
+pub async fn reminders_create(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+    Body(input): Body<reminders::NewReminder>,
+) -> Result<(StatusCode, Json<reminders::ReminderView>)> {
+    let id: UserId = parse(&id)?;
+    let actor = scoped_for_user(&state.services, &actor, id).await?;
+    let created = transact!(&state.services, &actor, TxMode::Write, |work| reminders::create(
+        work, id, input
+    )
+    .await)?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+#[utoipa::path(
+    delete,
+    path = "/users/{id}/medication-reminders/{reminder}",
+    tag = "medication-reminders",
+    summary = "Opt out: the reminder stops (its adherence history is kept)",
+    params(("id" = String, Path, description = "Patient id"), ("reminder" = String, Path, description = "Reminder id")),
+    responses((status = 204, description = "Stopped"), (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"), (status = 403, description = "Not allowed (audited)", body = Problem, content_type = "application/problem+json"), (status = 404, description = "Not found, or not visible to the caller", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []))
+)]
+pub async fn reminders_stop(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path((id, reminder)): Path<(String, String)>,
+) -> Result<StatusCode> {
+    let id: UserId = parse(&id)?;
+    let reminder: austa_domain::ids::MedicationReminderId = parse(&reminder)?;
+    let actor = scoped_for_user(&state.services, &actor, id).await?;
+    transact!(&state.services, &actor, TxMode::Write, |work| reminders::stop(
+        work, id, reminder
     )
     .await)?;
     Ok(StatusCode::NO_CONTENT)

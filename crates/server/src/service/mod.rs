@@ -18,6 +18,7 @@ pub mod organizations;
 pub mod outbound;
 pub mod patients;
 pub mod providers;
+pub mod reminders;
 pub mod staff;
 pub mod webhooks;
 

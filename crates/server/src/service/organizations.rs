@@ -169,6 +169,9 @@ pub struct WhatsappSettings {
     /// An approved template (no parameters) sent when a message fails outside the 24-hour window
     /// (Meta error 131047), asking the patient to write back: `{"name": …, "language": "pt_BR"}`.
     pub reengagement_template: Option<serde_json::Value>,
+    /// An approved template for medication reminders outside the 24-hour window, with one body
+    /// parameter (the medication's name): `{"name": …, "language": "pt_BR"}`.
+    pub reminder_template: Option<serde_json::Value>,
 }
 
 /// Where the organization's alerts (emergencies, hand-offs) are pushed as they happen.
@@ -386,28 +389,22 @@ pub async fn update(
             stored.insert("messagesPerSecond".into(), json!(rate));
             fields.push("settings.whatsapp.messagesPerSecond");
         }
-        if let Some(template) = &whatsapp.reengagement_template {
-            let name = template.get("name").and_then(|n| n.as_str()).unwrap_or_default();
-            if name.is_empty()
-                || !name
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-            {
-                return Err(Error::invalid(
-                    "settings.whatsapp.reengagementTemplate.name",
-                    "invalid_template",
-                    "must be a template name (a-z, 0-9, _)",
-                ));
+        for (template, key, field) in [
+            (
+                &whatsapp.reengagement_template,
+                "reengagementTemplate",
+                "settings.whatsapp.reengagementTemplate",
+            ),
+            (
+                &whatsapp.reminder_template,
+                "reminderTemplate",
+                "settings.whatsapp.reminderTemplate",
+            ),
+        ] {
+            if let Some(template) = template {
+                stored.insert(key.into(), template_setting(field, template)?);
+                fields.push(field);
             }
-            let language = template
-                .get("language")
-                .and_then(|l| l.as_str())
-                .unwrap_or("pt_BR");
-            stored.insert(
-                "reengagementTemplate".into(),
-                json!({"name": name, "language": language}),
-            );
-            fields.push("settings.whatsapp.reengagementTemplate");
         }
         if new_token {
             // A new token resumes a number paused by an expired one.
@@ -520,4 +517,25 @@ pub fn alert_secret(
     let plain = ring.decrypt(ALERT_SECRET_FIELD, org.id.as_uuid(), sealed)?;
     let text = String::from_utf8(plain.to_vec()).map_err(Error::internal)?;
     Ok(Some(secrecy::SecretString::from(text)))
+}
+
+/// An approved template named in the settings: `{"name": "a_z_0_9", "language": "pt_BR"}`.
+fn template_setting(field: &'static str, template: &serde_json::Value) -> Result<serde_json::Value> {
+    let name = template.get("name").and_then(|n| n.as_str()).unwrap_or_default();
+    if name.is_empty()
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    {
+        return Err(Error::invalid(
+            format!("{field}.name"),
+            "invalid_template",
+            "must be a template name (a-z, 0-9, _)",
+        ));
+    }
+    let language = template
+        .get("language")
+        .and_then(|l| l.as_str())
+        .unwrap_or("pt_BR");
+    Ok(json!({"name": name, "language": language}))
 }

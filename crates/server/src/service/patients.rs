@@ -112,15 +112,8 @@ pub fn validate_language(value: &str) -> Result<String> {
 
 /// An IANA zone name such as `America/Sao_Paulo` (shape only: the zone database is not consulted).
 pub fn validate_timezone(value: &str) -> Result<String> {
-    let ok = value == "UTC"
-        || (value.len() <= 64
-            && value.contains('/')
-            && value.split('/').all(|part| {
-                !part.is_empty()
-                    && part
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'+'))
-            }));
+    // A zone the IANA database knows: reminders and streaks are computed in it.
+    let ok = value.len() <= 64 && austa_domain::reminders::zone(value).is_some();
     if ok {
         Ok(value.to_owned())
     } else {

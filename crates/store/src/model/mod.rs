@@ -18,7 +18,7 @@ pub use authorizations::Authorization;
 pub use conversations::{Alert, Conversation, Message};
 pub use documents::Document;
 pub use gamification::{HealthPoints, Mission, OnboardingProgress, PointTransaction};
-pub use health::HealthData;
+pub use health::{HealthData, MedicationDose, MedicationReminder};
 pub use jobs::{Consent, Job, WebhookDelivery};
 pub use organizations::Organization;
 pub use people::{Provider, User};
@@ -62,6 +62,8 @@ pub const ALL_TABLES: &[&TableDef] = &[
     WebhookDelivery::TABLE,
     Consent::TABLE,
     Alert::TABLE,
+    MedicationReminder::TABLE,
+    MedicationDose::TABLE,
 ];
 
 /// `<table>_pkey`, PostgreSQL's default name, used by both migration trees.
@@ -94,6 +96,8 @@ pub fn primary_key_name(table: &str) -> &'static str {
         "webhook_deliveries" => "webhook_deliveries_pkey",
         "consents" => "consents_pkey",
         "alerts" => "alerts_pkey",
+        "medication_reminders" => "medication_reminders_pkey",
+        "medication_doses" => "medication_doses_pkey",
         "audit_chain_heads" => "audit_chain_heads_pkey",
         "audit_checkpoints" => "audit_checkpoints_pkey",
         _ => "pkey",
@@ -107,7 +111,7 @@ mod tests {
 
     #[test]
     fn every_table_has_an_id_first_and_a_tenant() {
-        assert_eq!(ALL_TABLES.len(), 29);
+        assert_eq!(ALL_TABLES.len(), 31);
         for t in ALL_TABLES {
             assert_eq!(t.columns[0].name, "id", "{}", t.name);
             assert!(t.has_column(t.tenant_column()), "{}", t.name);

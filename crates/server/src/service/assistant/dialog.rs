@@ -66,6 +66,8 @@ pub struct Plan {
     pub consent: Option<bool>,
     /// Withdraw consent to non-essential messages.
     pub opt_out: bool,
+    /// A "tomei" (`true`) or "esqueci" (`false`) for the latest reminded dose.
+    pub dose_answer: Option<bool>,
     pub next_stage: Stage,
     pub status: Option<ConversationStatus>,
     pub priority: Option<Priority>,
@@ -80,6 +82,7 @@ impl Plan {
             record_health: situation.consent == Some(true),
             consent: None,
             opt_out: false,
+            dose_answer: None,
             next_stage: situation.stage,
             status: None,
             priority: None,
@@ -184,9 +187,14 @@ pub fn decide(analysis: &Analysis, text: &str, situation: &Situation) -> Plan {
         return plan;
     }
 
-    // 4. Useful answers.
+    // 4. Useful answers. A bare "tomei" / "esqueci" answers a medication reminder.
     let recorded = plan.record_health;
-    let reply = match analysis.intent {
+    let intent = if is_short(text) && adherence(text).is_some() {
+        Intent::MedicationAdherence
+    } else {
+        analysis.intent
+    };
+    let reply = match intent {
         Intent::Greeting => Reply::Template("reply.greeting"),
         Intent::FarewellThanks => Reply::Template("reply.farewell"),
         Intent::SymptomReport if !recorded => Reply::Template("reply.symptom_unrecorded"),
@@ -207,11 +215,14 @@ pub fn decide(analysis: &Analysis, text: &str, situation: &Situation) -> Plan {
             ));
             Reply::Template("reply.medication_question")
         }
-        Intent::MedicationAdherence => Reply::Template(match adherence(text) {
-            Some(true) => "reply.adherence_taken",
-            Some(false) => "reply.adherence_missed",
-            None => "reply.adherence_noted",
-        }),
+        Intent::MedicationAdherence => {
+            plan.dose_answer = adherence(text);
+            Reply::Template(match plan.dose_answer {
+                Some(true) => "reply.adherence_taken",
+                Some(false) => "reply.adherence_missed",
+                None => "reply.adherence_noted",
+            })
+        }
         Intent::Appointment => {
             plan.alert = Some((
                 AlertKind::AppointmentRequest,

@@ -212,6 +212,9 @@ async fn process(work: &mut Work<'_>, analyzer: &Analyzer, org: OrganizationId, 
     );
 
     record_consents(work, &plan, patient.id, id, now).await?;
+    if let Some(taken) = plan.dose_answer {
+        super::reminders::answer(work, patient.id, taken).await?;
+    }
     if let Some((kind, urgency, reason)) = plan.alert {
         super::alerts::raise(
             work,
