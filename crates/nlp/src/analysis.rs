@@ -142,6 +142,9 @@ pub struct Analysis {
     /// uses it to choose SAMU 192 or CVV 188).
     #[serde(skip)]
     pub red_flag: Option<RedFlag>,
+    /// The model's three likeliest intents with their probabilities (for a tie-break elsewhere).
+    #[serde(skip)]
+    pub alternatives: Vec<(Intent, f32)>,
 }
 
 impl Analysis {
@@ -160,6 +163,7 @@ pub(crate) fn build(
     confidence: f32,
     urgency: crate::Urgency,
     red_flag: Option<RedFlag>,
+    alternatives: Vec<(Intent, f32)>,
 ) -> Analysis {
     let span = |s: usize, e: usize| words.folded.span(s, e).to_owned();
     let mut entities = Vec::new();
@@ -262,6 +266,7 @@ pub(crate) fn build(
         entities,
         health_keywords,
         red_flag,
+        alternatives,
     }
 }
 
@@ -275,5 +280,6 @@ pub(crate) fn unreadable(id: &str, confidence: f32) -> Analysis {
         entities: Vec::new(),
         health_keywords: Vec::new(),
         red_flag: None,
+        alternatives: Vec::new(),
     }
 }

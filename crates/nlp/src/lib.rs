@@ -175,6 +175,9 @@ impl Analyzer {
             Verdict::Emergency(f) => Some(f),
             _ => None,
         };
+        let mut ranked: Vec<(Intent, f32)> = Intent::ALL.iter().copied().zip(probs.iter().copied()).collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+        ranked.truncate(3);
         analysis::build(
             id,
             &self.lexicon,
@@ -184,6 +187,7 @@ impl Analyzer {
             confidence,
             urgency,
             red_flag,
+            ranked,
         )
     }
 }

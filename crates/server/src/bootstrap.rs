@@ -77,6 +77,18 @@ pub async fn start(config: &Config) -> anyhow::Result<Arc<Services>> {
         checkpoint_log,
         whatsapp_app_secret: config.whatsapp_app_secret.clone(),
         whatsapp_verify_token: config.whatsapp_verify_token.clone(),
+        llm: match &config.llm_url {
+            Some(url) => Some(
+                crate::llm::LlmClient::new(
+                    url,
+                    &config.llm_model,
+                    config.llm_api_key.clone(),
+                    std::time::Duration::from_millis(config.llm_timeout_ms),
+                )
+                .map_err(|e| anyhow::anyhow!("AUSTA_LLM_URL: {e}"))?,
+            ),
+            None => None,
+        },
     };
     assemble_with(store, &loaded.key, whatsapp, Clock::system(), options).await
 }
@@ -105,6 +117,8 @@ pub struct Options {
     pub media_dir: Option<std::path::PathBuf>,
     /// How long a worker holds a claimed job.
     pub job_lease: Option<time::Duration>,
+    /// The optional language model of the assistant (`AUSTA_LLM_URL`).
+    pub llm: Option<crate::llm::LlmClient>,
 }
 
 /// [`assemble`] with the configured extras.
@@ -126,6 +140,7 @@ pub async fn assemble_with(
     if let Some(lease) = options.job_lease {
         services.job_lease = lease;
     }
+    services.llm = options.llm.map(Arc::new);
     let services = Arc::new(services);
     ensure_platform_chains(&services).await?;
     Ok(services)

@@ -48,7 +48,17 @@ pub struct Config {
     pub media_dir: Option<PathBuf>,
     /// How long a worker holds a claimed job before another may take it (default 60).
     pub job_lease_seconds: Option<u64>,
+    /// An OpenAI-compatible chat completions endpoint the assistant may use (none: rules only).
+    pub llm_url: Option<String>,
+    /// The model name sent to it.
+    pub llm_model: String,
+    pub llm_api_key: Option<SecretString>,
+    /// How long the assistant waits for it before falling back to the rules (default 2500).
+    pub llm_timeout_ms: u64,
 }
+
+pub const DEFAULT_LLM_MODEL: &str = "llama3.1";
+pub const DEFAULT_LLM_TIMEOUT_MS: u64 = 2500;
 
 /// The keys of `austa.toml` (the same names, lower case, as the variables without `AUSTA_`).
 #[derive(Debug, Default, Deserialize)]
@@ -66,6 +76,11 @@ struct Layer {
     media_dir: Option<PathBuf>,
     #[serde(default, deserialize_with = "number_or_text")]
     job_lease_seconds: Option<String>,
+    llm_url: Option<String>,
+    llm_model: Option<String>,
+    llm_api_key: Option<String>,
+    #[serde(default, deserialize_with = "number_or_text")]
+    llm_timeout_ms: Option<String>,
 }
 
 /// A number in `austa.toml` (`60`) or text from the environment (`"60"`).
@@ -88,6 +103,7 @@ const SECRETS: &[&str] = &[
     "whatsapp_app_secret",
     "whatsapp_verify_token",
     "database_url",
+    "llm_api_key",
 ];
 const KEYS: &[&str] = &[
     "database_url",
@@ -101,6 +117,10 @@ const KEYS: &[&str] = &[
     "audit_checkpoint_log",
     "media_dir",
     "job_lease_seconds",
+    "llm_url",
+    "llm_model",
+    "llm_api_key",
+    "llm_timeout_ms",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -197,6 +217,35 @@ impl Config {
                         })?,
                 ),
             },
+            llm_url: match pick(file.llm_url, env.llm_url) {
+                None => None,
+                Some(url) => {
+                    let parsed = url::Url::parse(url.trim())
+                        .ok()
+                        .filter(|u| matches!(u.scheme(), "http" | "https"));
+                    if parsed.is_none() {
+                        return Err(ConfigError::Invalid {
+                            key: "AUSTA_LLM_URL",
+                            reason: "must be an http(s) URL of a chat completions endpoint".into(),
+                        });
+                    }
+                    Some(url.trim().to_owned())
+                }
+            },
+            llm_model: pick(file.llm_model, env.llm_model).unwrap_or_else(|| DEFAULT_LLM_MODEL.to_owned()),
+            llm_api_key: pick(file.llm_api_key, env.llm_api_key).map(SecretString::from),
+            llm_timeout_ms: match pick(file.llm_timeout_ms, env.llm_timeout_ms) {
+                None => DEFAULT_LLM_TIMEOUT_MS,
+                Some(text) => text
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|ms| (100..=30_000).contains(ms))
+                    .ok_or_else(|| ConfigError::Invalid {
+                        key: "AUSTA_LLM_TIMEOUT_MS",
+                        reason: format!("`{text}` is not a number of milliseconds between 100 and 30000"),
+                    })?,
+            },
         })
     }
 }
@@ -251,6 +300,10 @@ fn env_layer(env: &BTreeMap<String, String>) -> Result<Layer, ConfigError> {
         audit_checkpoint_log: take("audit_checkpoint_log").map(PathBuf::from),
         media_dir: take("media_dir").map(PathBuf::from),
         job_lease_seconds: take("job_lease_seconds"),
+        llm_url: take("llm_url"),
+        llm_model: take("llm_model"),
+        llm_api_key: take("llm_api_key"),
+        llm_timeout_ms: take("llm_timeout_ms"),
     })
 }
 
@@ -364,5 +417,42 @@ mod tests {
         assert!(err.to_string().starts_with("AUSTA_LISTEN"), "{err}");
         let err = Config::from_sources(None, &env(&[("AUSTA_LOG_FORMAT", "xml")])).unwrap_err();
         assert!(err.to_string().contains("text, json"), "{err}");
+    }
+
+    #[test]
+    fn the_language_model_is_optional_and_checked() {
+        let none = Config::from_sources(None, &env(&[])).unwrap();
+        assert!(none.llm_url.is_none());
+        assert_eq!(
+            (none.llm_model.as_str(), none.llm_timeout_ms),
+            (DEFAULT_LLM_MODEL, DEFAULT_LLM_TIMEOUT_MS)
+        );
+        let set = Config::from_sources(
+            None,
+            &env(&[
+                ("AUSTA_LLM_URL", "http://127.0.0.1:11434/v1/chat/completions"),
+                ("AUSTA_LLM_MODEL", "qwen2.5"),
+                ("AUSTA_LLM_API_KEY", "chave-do-modelo"),
+                ("AUSTA_LLM_TIMEOUT_MS", "800"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            set.llm_url.as_deref(),
+            Some("http://127.0.0.1:11434/v1/chat/completions")
+        );
+        assert_eq!((set.llm_model.as_str(), set.llm_timeout_ms), ("qwen2.5", 800));
+        assert!(
+            !format!("{set:?}").contains("chave-do-modelo"),
+            "the key is redacted"
+        );
+        for (key, value) in [
+            ("AUSTA_LLM_URL", "ftp://x"),
+            ("AUSTA_LLM_URL", "localhost"),
+            ("AUSTA_LLM_TIMEOUT_MS", "5"),
+        ] {
+            let err = Config::from_sources(None, &env(&[(key, value)])).unwrap_err();
+            assert!(err.to_string().starts_with(key), "{err}");
+        }
     }
 }

@@ -67,6 +67,8 @@ pub struct Services {
     pub sessions: crate::service::auth::SessionCache,
     /// Meta's Cloud API (`AUSTA_WHATSAPP_API_BASE`).
     pub whatsapp: austa_whatsapp::CloudApi,
+    /// The assistant's optional language model (`AUSTA_LLM_URL`).
+    pub llm: Option<Arc<crate::llm::LlmClient>>,
     pub clock: Clock,
 }
 
@@ -95,6 +97,7 @@ impl Services {
             media_dir: std::env::temp_dir().join("austa-media"),
             job_lease: crate::jobs::LEASE,
             whatsapp_verify_token: None,
+            llm: None,
             store,
             keys: KeyRings::new(master),
             audit: AuditChains::new(master).counting(metrics.audit_entries.clone()),

@@ -62,6 +62,10 @@ struct World {
 }
 
 async fn world(store: Arc<dyn Store>) -> World {
+    world_with(store, None).await
+}
+
+async fn world_with(store: Arc<dyn Store>, llm: Option<austa_server::llm::LlmClient>) -> World {
     store.migrate_up(None).await.unwrap();
     let (graph, sent) = receiver("/v23.0/{number}/messages").await;
     let (hook, pushed) = receiver("/alertas").await;
@@ -72,6 +76,7 @@ async fn world(store: Arc<dyn Store>) -> World {
         Clock::system(),
         bootstrap::Options {
             whatsapp_app_secret: Some(SecretString::from(APP_SECRET)),
+            llm,
             ..Default::default()
         },
     )
@@ -368,6 +373,69 @@ async fn onboarding_consent_and_answers(w: World) {
     assert!(w.replies_to(ana)[0].starts_with("Você tem 0 pontos, Ana."));
     w.says(ana, "minha ressonancia ja foi liberada?").await;
     assert!(w.replies_to(ana)[0].starts_with("Não encontrei nenhuma autorização em seu nome, Ana."));
+    // With an authorization under review and a lab result on record, the answers read them.
+    let patient = w
+        .rows::<austa_store::model::User>()
+        .await
+        .into_iter()
+        .find(|u| u.phone.as_deref() == Some("+5511987654321"))
+        .unwrap();
+    let (s, _) = w
+        .call(
+            reqwest::Method::POST,
+            &format!("/api/v1/users/{}/health-data", patient.id),
+            Some(
+                json!({"type": "LAB_RESULT", "data": {"test": "Hemoglobina", "value": 13.5, "unit": "g/dL"}}),
+            ),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let mut tx = w
+        .services
+        .store
+        .begin(
+            austa_domain::Principal::system_for(patient.organization_id).scope(),
+            TxMode::Write,
+        )
+        .await
+        .unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    tx.create(&austa_store::model::Authorization {
+        id: austa_domain::EntityId::generate(),
+        organization_id: patient.organization_id,
+        user_id: patient.id,
+        requesting_provider_id: None,
+        protocol_number: "20261128000042".into(),
+        procedures: json!([{"tussCode": "41101014", "quantity": 1}]),
+        care_character: austa_domain::enums::CareCharacter::Elective,
+        priority: austa_domain::enums::Priority::Normal,
+        status: austa_domain::enums::AuthorizationStatus::UnderReview,
+        clinical_encrypted: None,
+        due_at: None,
+        decided_at: None,
+        decided_by: None,
+        authorization_password: None,
+        password_valid_until: None,
+        denial_reason: None,
+        denial_clause: None,
+        tasy_external_id: None,
+        tasy_sync_status: None,
+        insurance_claim_ref: None,
+        created_at: now,
+        updated_at: now,
+        deleted_at: None,
+    })
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    w.says(ana, "e a autorizacao da ressonancia, ja saiu?").await;
+    assert_eq!(
+        w.replies_to(ana),
+        vec!["Sua solicitação de procedimento (TUSS 41101014) (protocolo 20261128000042) está: em análise pela equipe do plano.".to_owned()]
+    );
+    w.says(ana, "o resultado do meu exame de sangue saiu?").await;
+    assert!(w.replies_to(ana)[0].starts_with("Você tem 1 resultado(s) de exame disponível(is)"));
+
     w.says(ana, "queria marcar uma consulta com cardiologista").await;
     assert!(w.replies_to(ana)[0].contains("agendamento"));
     let (_, alerts) = w
@@ -814,4 +882,96 @@ async fn medication_reminders_in_the_patients_zone(w: World) {
             .0,
         StatusCode::NOT_FOUND
     );
+}
+
+/// A stand-in for an OpenAI-compatible chat completions server: records each request, and answers
+/// as `mode` says — `ok`, `dose` (an unsafe answer), `fail` (500) or `slow` (past the timeout).
+async fn language_model() -> (String, Arc<Mutex<Vec<Value>>>, Arc<Mutex<&'static str>>) {
+    use axum::routing::post;
+    let requests: Arc<Mutex<Vec<Value>>> = Arc::default();
+    let mode: Arc<Mutex<&'static str>> = Arc::new(Mutex::new("ok"));
+    let (kept, how) = (requests.clone(), mode.clone());
+    let app = axum::Router::new().route(
+        "/v1/chat/completions",
+        post(move |axum::Json(body): axum::Json<Value>| {
+            let (kept, how) = (kept.clone(), how.clone());
+            async move {
+                use axum::response::IntoResponse;
+                kept.lock().unwrap().push(body);
+                let mode = *how.lock().unwrap();
+                let answer = match mode {
+                    "fail" => return axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+                    "slow" => {
+                        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+                        "tarde demais"
+                    }
+                    "dose" => "Tome 2 comprimidos de dipirona a cada 6 horas.",
+                    _ => "Não tenho o endereço aqui, mas posso ajudar com consultas, autorizações e exames. Se preferir, responda ATENDENTE.",
+                };
+                axum::Json(json!({"id": "chatcmpl-1", "object": "chat.completion", "model": "stand-in",
+                                  "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": answer}}]}))
+                .into_response()
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}/v1/chat/completions"), requests, mode)
+}
+
+#[tokio::test]
+async fn the_language_model_phrases_within_the_safety_rules() {
+    let (url, requests, mode) = language_model().await;
+    let llm =
+        austa_server::llm::LlmClient::new(&url, "stand-in", None, std::time::Duration::from_millis(400))
+            .unwrap();
+    let dir = std::env::temp_dir().join(format!("austa-assistant-{}", uuid::Uuid::now_v7().simple()));
+    let store = Arc::new(
+        austa_store_sqlite::SqliteStore::open(&dir.join("austa.db"))
+            .await
+            .unwrap(),
+    );
+    let w = world_with(store, Some(llm)).await;
+    let ana = "5511987654321";
+    w.says(ana, "oi").await;
+    w.says(ana, "sim").await;
+    w.replies_to(ana);
+
+    // A question the rules cannot place: the model phrases the answer, seeing no identifiers.
+    let question =
+        "qual o endereço da clinica? sou a Ana, meu cpf e 529.982.247-25 e meu celular (11) 98765-4321";
+    w.says(ana, question).await;
+    let reply = w.replies_to(ana);
+    assert_eq!(reply, vec!["Não tenho o endereço aqui, mas posso ajudar com consultas, autorizações e exames. Se preferir, responda ATENDENTE.".to_owned()]);
+    let sent = requests.lock().unwrap().last().cloned().unwrap().to_string();
+    assert!(sent.contains("[NUMERO]") && sent.contains("[NOME]"), "{sent}");
+    for leaked in ["529.982", "98765", "Ana,", "Souza"] {
+        assert!(!sent.contains(leaked), "{leaked} reached the language model");
+    }
+
+    // An unsafe answer, a failure, a slow answer: the rules' own reply, at once.
+    for how in ["dose", "fail", "slow"] {
+        *mode.lock().unwrap() = how;
+        let started = std::time::Instant::now();
+        w.says(ana, "vcs abrem no feriado de carnaval?").await;
+        let reply = w.replies_to(ana);
+        assert_eq!(reply.len(), 1, "{how}");
+        assert!(
+            reply[0].starts_with("Desculpe, Ana, não entendi bem."),
+            "{how}: {}",
+            reply[0]
+        );
+        assert!(
+            started.elapsed() < std::time::Duration::from_millis(1800),
+            "{how}: the timeout holds"
+        );
+    }
+
+    // An emergency never reaches the model.
+    *mode.lock().unwrap() = "ok";
+    let before = requests.lock().unwrap().len();
+    w.says(ana, "meu filho engasgou e nao respira").await;
+    assert!(w.replies_to(ana)[0].contains("192"));
+    assert_eq!(requests.lock().unwrap().len(), before);
 }

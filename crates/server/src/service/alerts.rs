@@ -259,9 +259,9 @@ pub async fn push(services: &Services, org: OrganizationId, id: AlertId) -> Resu
     };
     let body = serde_json::to_vec(&push_body(&alert)).map_err(Error::internal)?;
     let now = services.clock.now();
-    let mut request = reqwest::Client::new()
+    let mut request = crate::outgoing::client(PUSH_TIMEOUT)
+        .map_err(|e| Error::internal(format!("alert webhook client: {e}")))?
         .post(&url)
-        .timeout(PUSH_TIMEOUT)
         .header("content-type", "application/json")
         .header("x-austa-alert-id", alert.id.to_string());
     if let Some(secret) = super::organizations::alert_secret(&ring, &organization)? {

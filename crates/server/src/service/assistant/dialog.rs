@@ -51,6 +51,8 @@ pub enum Reply {
     Points,
     AuthorizationStatus,
     ExamResults,
+    /// Words the language model phrased (already through the safety checks).
+    Free(String),
 }
 
 /// What to do.

@@ -6,6 +6,8 @@
 
 pub mod answers;
 pub mod dialog;
+pub mod language_model;
+pub mod pseudonym;
 pub mod replies;
 
 use austa_crypto::envelope::Field;
@@ -67,14 +69,81 @@ pub async fn enqueue(
     Ok(())
 }
 
-/// The job: analyse, record, answer.
+/// The job: read and analyse; consult the optional language model outside any transaction (a
+/// slow model must not hold the database); then record and answer in one transaction.
 pub async fn handle(services: &Services, org: OrganizationId, message: MessageId) -> Result<()> {
     let analyzer = Analyzer::shared().map_err(|e| Error::internal(format!("analysis lexicons: {e}")))?;
     let actor = Actor::system_for(org).with_user_agent("assistant");
+    let read = crate::transact!(services, &actor, TxMode::Read, |work| read(work, org, message)
+        .await)?;
+    let Some((kind, text, patient_name)) = read else {
+        return Ok(());
+    };
+    let mut analysis = analyzer.analyze(&message.to_string(), &text);
+    let mut free_answer = None;
+    if let Some(llm) = &services.llm {
+        let help = language_model::help(llm, analyzer, &analysis, &text, &[patient_name.as_str()]).await;
+        if let Some(intent) = help.intent {
+            analysis.intent = intent;
+        }
+        free_answer = help.answer;
+    }
+    let input = Input {
+        analysis,
+        text,
+        kind,
+        free_answer,
+    };
     crate::transact!(services, &actor, TxMode::Write, |work| process(
-        work, analyzer, org, message
+        work, org, message, &input
     )
     .await)
+}
+
+/// The message's kind and words, and the patient's name; `None` when there is nothing to do.
+async fn read(
+    work: &mut Work<'_>,
+    org: OrganizationId,
+    id: MessageId,
+) -> Result<Option<(String, String, String)>> {
+    let Some(message) = work.tx().find::<Message>(id).await? else {
+        return Ok(None);
+    };
+    if message.ai_processed || message.direction != MessageDirection::Inbound {
+        return Ok(None);
+    }
+    let services = work.services;
+    let ring = services.keys.get(work.tx(), org).await?;
+    let content: Json = match &message.content_encrypted {
+        Some(sealed) => serde_json::from_slice(&ring.decrypt(
+            super::conversations::CONTENT_FIELD,
+            id.as_uuid(),
+            sealed,
+        )?)
+        .map_err(Error::internal)?,
+        None => Json::Null,
+    };
+    let kind = content
+        .get("type")
+        .and_then(|t| t.as_str())
+        .unwrap_or_default()
+        .to_owned();
+    let name = work
+        .tx()
+        .find::<User>(message.user_id)
+        .await?
+        .map(|u| u.name)
+        .unwrap_or_default();
+    Ok(Some((kind, words_of(&content), name)))
+}
+
+/// What the job works from.
+struct Input {
+    analysis: Analysis,
+    text: String,
+    kind: String,
+    /// The language model's phrasing of an `other` answer, already checked.
+    free_answer: Option<String>,
 }
 
 /// The words of a message: a text's body, a button's label, a list or button reply's title, a
@@ -98,32 +167,23 @@ fn words_of(content: &Json) -> String {
         .to_owned()
 }
 
-async fn process(work: &mut Work<'_>, analyzer: &Analyzer, org: OrganizationId, id: MessageId) -> Result<()> {
+async fn process(work: &mut Work<'_>, org: OrganizationId, id: MessageId, input: &Input) -> Result<()> {
     let Some(mut message) = work.tx().find_for_update::<Message>(id).await? else {
         return Ok(());
     };
     if message.ai_processed || message.direction != MessageDirection::Inbound {
+        // Another worker got there first.
         return Ok(());
     }
     let services = work.services;
     let now = services.clock.now();
     let ring = services.keys.get(work.tx(), org).await?;
-    let content: Json = match &message.content_encrypted {
-        Some(sealed) => serde_json::from_slice(&ring.decrypt(
-            super::conversations::CONTENT_FIELD,
-            id.as_uuid(),
-            sealed,
-        )?)
-        .map_err(Error::internal)?,
-        None => Json::Null,
-    };
-    let kind = content
-        .get("type")
-        .and_then(|t| t.as_str())
-        .unwrap_or_default()
-        .to_owned();
-    let text = words_of(&content);
-    let analysis = analyzer.analyze(&id.to_string(), &text);
+    let Input {
+        analysis,
+        text,
+        kind,
+        free_answer,
+    } = input;
 
     let mut conversation = work
         .tx()
@@ -162,9 +222,16 @@ async fn process(work: &mut Work<'_>, analyzer: &Analyzer, org: OrganizationId, 
         consent,
         waiting_human: conversation.status == ConversationStatus::WaitingHuman,
         opted_out,
-        has_media: super::media::has_media(&kind),
+        has_media: super::media::has_media(kind),
     };
-    let plan = dialog::decide(&analysis, &text, &situation);
+    let mut plan = dialog::decide(analysis, text, &situation);
+    if let Some(answer) = free_answer {
+        for reply in &mut plan.replies {
+            if *reply == Reply::Template("reply.other") {
+                *reply = Reply::Free(answer.clone());
+            }
+        }
+    }
 
     // The analysis, on the message.
     message.ai_processed = true;
@@ -172,7 +239,7 @@ async fn process(work: &mut Work<'_>, analyzer: &Analyzer, org: OrganizationId, 
     message.ai_intent = Some(analysis.intent.as_str().to_owned());
     message.urgency_level = Some(dialog::urgency_level(analysis.urgency));
     if plan.record_health {
-        message.ai_entities = stored_entities(&analysis);
+        message.ai_entities = stored_entities(analysis);
         message.health_keywords = json!(analysis.health_keywords);
     }
     message.updated_at = now;
@@ -180,7 +247,7 @@ async fn process(work: &mut Work<'_>, analyzer: &Analyzer, org: OrganizationId, 
 
     // …rolled up into the conversation.
     if plan.record_health {
-        roll_up(&mut conversation, &analysis);
+        roll_up(&mut conversation, analysis);
     }
     if let Some(status) = plan.status {
         conversation.status = status;
@@ -230,7 +297,7 @@ async fn process(work: &mut Work<'_>, analyzer: &Analyzer, org: OrganizationId, 
         )
         .await?;
     }
-    send_replies(work, &plan, &analysis, &conversation, &patient, &message).await
+    send_replies(work, &plan, analysis, &conversation, &patient, &message).await
 }
 
 /// Entities as stored on the message: normalized names, values and codes; not the patient's own
@@ -375,6 +442,7 @@ async fn send_replies(
                 )?
             }
             Reply::Emergency(flag) => texts.render(emergency_key(*flag), name.as_deref(), &[])?,
+            Reply::Free(answer) => answer.clone(),
             Reply::ConsentGranted => answers::consent_granted(work, texts, patient, name.as_deref()).await?,
             Reply::Vitals { high } => texts.render(
                 if *high {
