@@ -4,6 +4,7 @@
 pub mod access;
 pub mod consent;
 pub mod enums;
+pub mod gamification;
 pub mod health_record;
 pub mod ids;
 pub mod reminders;
