@@ -34,6 +34,8 @@ pub enum Resource {
     Alert,
     /// A patient's medication reminders and the adherence they record.
     MedicationReminder,
+    /// A patient's points ledger (read; spending and adjustments are created, never edited).
+    Points,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -163,6 +165,9 @@ fn admin(action: Action, resource: Resource) -> Decision {
         (Alert, Read | Update) => Allow,
         (Alert, _) => Deny(Forbidden),
         (MedicationReminder, _) => Allow,
+        // The ledger is append-only: admins spend, penalise and adjust by new transactions.
+        (Points, Create | Read) => Allow,
+        (Points, _) => Deny(Forbidden),
         _ => Allow,
     }
 }
@@ -212,6 +217,8 @@ fn provider(
         (Alert, _) => Deny(Forbidden),
         // Staff set up and stop reminders on a patient's behalf.
         (MedicationReminder, _) => Allow,
+        (Points, Read) => Allow,
+        (Points, _) => Deny(Forbidden),
     }
 }
 
@@ -240,6 +247,10 @@ fn patient(me: Option<UserId>, action: Action, resource: Resource, target: &Targ
         // Patients opt into and out of their own reminders.
         (MedicationReminder, _) if own => Allow,
         (MedicationReminder, _) => Deny(Hidden),
+        // Patients see their points; they never write them (no client claims).
+        (Points, Read) if own => Allow,
+        (Points, Read) => Deny(Hidden),
+        (Points, _) => Deny(Forbidden),
         (Staff | ProviderRegistration | AuditLog | BreakGlass | CareTeam | ApiKey | Alert, _) => {
             Deny(Forbidden)
         }

@@ -82,11 +82,20 @@ pub struct StreakChange {
 /// zone, or ISO weeks). A gap is bridged by freezes when there are enough; otherwise the streak
 /// starts again. Activity twice in a period counts once; a period before the last changes nothing.
 pub fn record_activity(s: Streak, period: i64) -> StreakChange {
-    let unchanged = StreakChange { streak: s, freezes_used: 0, reset: false };
+    let unchanged = StreakChange {
+        streak: s,
+        freezes_used: 0,
+        reset: false,
+    };
     let Some(last) = s.last_period else {
         let current = 1;
         return StreakChange {
-            streak: Streak { current, longest: s.longest.max(current), last_period: Some(period), ..s },
+            streak: Streak {
+                current,
+                longest: s.longest.max(current),
+                last_period: Some(period),
+                ..s
+            },
             freezes_used: 0,
             reset: false,
         };
@@ -181,7 +190,15 @@ mod tests {
     fn default_curve_and_custom_tables() {
         let l = Levels::geometric();
         assert_eq!(&l.thresholds()[..5], &[0, 100, 250, 475, 813]);
-        assert_eq!((l.level_for(0), l.level_for(99), l.level_for(100), l.level_for(300)), (1, 1, 2, 3));
+        assert_eq!(
+            (
+                l.level_for(0),
+                l.level_for(99),
+                l.level_for(100),
+                l.level_for(300)
+            ),
+            (1, 1, 2, 3)
+        );
         assert!(Levels::custom(vec![0, 50, 50]).is_err());
         assert!(Levels::custom(vec![10, 50]).is_err());
         assert_eq!(Levels::custom(vec![0, 10, 30]).unwrap().level_for(1000), 3);
@@ -189,7 +206,10 @@ mod tests {
 
     #[test]
     fn streaks_count_days_and_freezes_bridge_gaps() {
-        let s = Streak { freezes_available: 1, ..Streak::default() };
+        let s = Streak {
+            freezes_available: 1,
+            ..Streak::default()
+        };
         let a = record_activity(s, 100);
         assert_eq!((a.streak.current, a.reset), (1, false));
         let b = record_activity(a.streak, 101);
@@ -197,25 +217,53 @@ mod tests {
         let same_day = record_activity(b.streak, 101);
         assert_eq!(same_day.streak, b.streak, "twice a day counts once");
         let bridged = record_activity(b.streak, 103);
-        assert_eq!((bridged.streak.current, bridged.freezes_used, bridged.streak.freezes_available), (3, 1, 0));
+        assert_eq!(
+            (
+                bridged.streak.current,
+                bridged.freezes_used,
+                bridged.streak.freezes_available
+            ),
+            (3, 1, 0)
+        );
         let broken = record_activity(bridged.streak, 106);
-        assert_eq!((broken.streak.current, broken.reset, broken.streak.longest), (1, true, 3));
+        assert_eq!(
+            (broken.streak.current, broken.reset, broken.streak.longest),
+            (1, true, 3)
+        );
     }
 
     #[test]
     fn day_and_week_numbers() {
         assert_eq!(day_number(date!(1970 - 01 - 01)), 0);
-        assert_eq!(day_number(date!(2026 - 11 - 29)) - day_number(date!(2026 - 11 - 28)), 1);
+        assert_eq!(
+            day_number(date!(2026 - 11 - 29)) - day_number(date!(2026 - 11 - 28)),
+            1
+        );
         // Sunday and the Monday after are different weeks; Monday to Sunday the same.
-        assert_eq!(week_number(date!(2026 - 11 - 30)) - week_number(date!(2026 - 11 - 29)), 1);
-        assert_eq!(week_number(date!(2026 - 11 - 30)), week_number(date!(2026 - 12 - 06)));
+        assert_eq!(
+            week_number(date!(2026 - 11 - 30)) - week_number(date!(2026 - 11 - 29)),
+            1
+        );
+        assert_eq!(
+            week_number(date!(2026 - 11 - 30)),
+            week_number(date!(2026 - 12 - 06))
+        );
     }
 
     #[test]
     fn cycles_are_named() {
-        let g: BTreeMap<&str, Vec<&str>> = [("a", vec!["b"]), ("b", vec!["c"]), ("c", vec!["a"]), ("d", vec![])].into_iter().collect();
+        let g: BTreeMap<&str, Vec<&str>> = [
+            ("a", vec!["b"]),
+            ("b", vec!["c"]),
+            ("c", vec!["a"]),
+            ("d", vec![]),
+        ]
+        .into_iter()
+        .collect();
         assert_eq!(find_cycle(&g), Some(vec!["a", "b", "c", "a"]));
-        let dag: BTreeMap<&str, Vec<&str>> = [("a", vec!["b", "c"]), ("b", vec!["c"]), ("c", vec![])].into_iter().collect();
+        let dag: BTreeMap<&str, Vec<&str>> = [("a", vec!["b", "c"]), ("b", vec!["c"]), ("c", vec![])]
+            .into_iter()
+            .collect();
         assert_eq!(find_cycle(&dag), None);
         let own: BTreeMap<&str, Vec<&str>> = [("a", vec!["a"])].into_iter().collect();
         assert_eq!(find_cycle(&own), Some(vec!["a", "a"]));

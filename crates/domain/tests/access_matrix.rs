@@ -9,7 +9,7 @@ use austa_domain::enums::{AccessLevel, Role, SensitivityLevel};
 use austa_domain::ids::{OrganizationId, UserId};
 use austa_domain::{EntityId, Principal, Subject};
 
-const RESOURCES: [Resource; 13] = [
+const RESOURCES: [Resource; 14] = [
     Resource::Organization,
     Resource::Patient,
     Resource::Staff,
@@ -23,11 +23,12 @@ const RESOURCES: [Resource; 13] = [
     Resource::ApiKey,
     Resource::Alert,
     Resource::MedicationReminder,
+    Resource::Points,
 ];
 const ACTIONS: [Action; 4] = [Action::Create, Action::Read, Action::Update, Action::Delete];
 
 /// Expected decisions, in RESOURCES order; each string is C R U D, each of 3 letters own/same/other.
-fn expected(role: Role) -> [[&'static str; 4]; 13] {
+fn expected(role: Role) -> [[&'static str; 4]; 14] {
     match role {
         Role::Patient => [
             ["FFH", "AAH", "FFH", "FFH"], // organization
@@ -43,6 +44,7 @@ fn expected(role: Role) -> [[&'static str; 4]; 13] {
             ["FFH", "FFH", "FFH", "FFH"], // api key
             ["FFH", "FFH", "FFH", "FFH"], // alert
             ["AHH", "AHH", "AHH", "AHH"], // medication reminder
+            ["FFH", "AHH", "FFH", "FFH"], // points
         ],
         Role::Provider => [
             ["FFH", "AAH", "FFH", "FFH"],
@@ -58,6 +60,7 @@ fn expected(role: Role) -> [[&'static str; 4]; 13] {
             ["FFH", "FFH", "FFH", "FFH"],
             ["FFH", "AAH", "AAH", "FFH"],
             ["AAH", "AAH", "AAH", "AAH"],
+            ["FFH", "AAH", "FFH", "FFH"],
         ],
         Role::Admin => [
             ["FFH", "AAH", "AAH", "FFH"],
@@ -73,8 +76,9 @@ fn expected(role: Role) -> [[&'static str; 4]; 13] {
             ["FFH", "FFH", "FFH", "FFH"],
             ["FFH", "AAH", "AAH", "FFH"],
             ["AAH", "AAH", "AAH", "AAH"],
+            ["AAH", "AAH", "FFH", "FFH"],
         ],
-        Role::System => [["AAA"; 4]; 13],
+        Role::System => [["AAA"; 4]; 14],
     }
 }
 
@@ -150,7 +154,7 @@ fn every_role_resource_action_and_relation() {
             }
         }
     }
-    assert_eq!(checked, 4 * 13 * 4 * 3);
+    assert_eq!(checked, 4 * 14 * 4 * 3);
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
 }
 

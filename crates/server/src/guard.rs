@@ -28,6 +28,7 @@ pub fn resource_name(resource: Resource) -> &'static str {
         Resource::ApiKey => "api_keys",
         Resource::Alert => "alerts",
         Resource::MedicationReminder => "medication_reminders",
+        Resource::Points => "point_transactions",
     }
 }
 

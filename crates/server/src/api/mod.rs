@@ -94,6 +94,8 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(users::care_team_remove))
         .routes(routes!(users::reminders_list, users::reminders_create))
         .routes(routes!(users::reminders_stop))
+        .routes(routes!(users::points_summary))
+        .routes(routes!(users::points_ledger, users::points_create))
         .routes(routes!(providers::list, providers::create))
         .routes(routes!(providers::get, providers::update))
         .routes(routes!(conversations::list))

@@ -19,7 +19,7 @@ use crate::context::{Actor, Services};
 use crate::error::{Error, Result};
 use crate::service::health_data::{self, HealthDataChanges, HealthDataFilter, HealthRecord, NewHealthData};
 use crate::service::patients::{self, NewPatient, PatientChanges, PatientRecord};
-use crate::service::{break_glass, care_team, reminders};
+use crate::service::{break_glass, care_team, points, reminders};
 use crate::transact;
 
 /// Members act in their organization; a platform caller acts in the organization of the patient.
@@ -500,4 +500,85 @@ pub async fn reminders_stop(
     )
     .await)?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(
+    get,
+    path = "/users/{id}/points",
+    tag = "points",
+    summary = "A patient's points: balance, experience, level, streaks",
+    params(("id" = String, Path, description = "Patient id")),
+    responses((status = 200, body = points::PointsView), (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"), (status = 403, description = "Not allowed (audited)", body = Problem, content_type = "application/problem+json"), (status = 404, description = "Not found, or not visible to the caller", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []))
+)]
+pub async fn points_summary(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+) -> Result<Json<points::PointsView>> {
+    let id: UserId = parse(&id)?;
+    let actor = scoped_for_user(&state.services, &actor, id).await?;
+    Ok(Json(transact!(&state.services, &actor, TxMode::Read, |work| {
+        points::summary(work, id).await
+    })?))
+}
+
+#[utoipa::path(
+    get,
+    path = "/users/{id}/point-transactions",
+    tag = "points",
+    summary = "A patient's points ledger, newest first",
+    params(("id" = String, Path, description = "Patient id"), Paging),
+    responses((status = 200, body = ListResponse<points::TransactionView>), (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"), (status = 403, description = "Not allowed (audited)", body = Problem, content_type = "application/problem+json"), (status = 404, description = "Not found, or not visible to the caller", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid value; `field` names it", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []))
+)]
+pub async fn points_ledger(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+    Query(paging): Query<Paging>,
+) -> Result<Json<ListResponse<points::TransactionView>>> {
+    let id: UserId = parse(&id)?;
+    let query = paging.query()?;
+    let actor = scoped_for_user(&state.services, &actor, id).await?;
+    Ok(Json(
+        transact!(&state.services, &actor, TxMode::Read, |work| points::list(
+            work, id, query
+        )
+        .await)?
+        .into(),
+    ))
+}
+
+#[utoipa::path(
+    post,
+    path = "/users/{id}/point-transactions",
+    tag = "points",
+    summary = "Spend, penalise or adjust (admins, the system); never below zero; the idempotency key applies it once",
+    params(("id" = String, Path, description = "Patient id")),
+    request_body = points::NewTransaction,
+    responses((status = 201, body = points::TransactionView), (status = 200, description = "The key was used before: the first transaction", body = points::TransactionView), (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"), (status = 403, description = "Not allowed (audited)", body = Problem, content_type = "application/problem+json"), (status = 404, description = "Not found, or not visible to the caller", body = Problem, content_type = "application/problem+json"), (status = 409, description = "Not enough points", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid value; `field` names it", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []))
+)]
+pub async fn points_create(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+    Body(input): Body<points::NewTransaction>,
+) -> Result<(StatusCode, Json<points::TransactionView>)> {
+    let id: UserId = parse(&id)?;
+    let actor = scoped_for_user(&state.services, &actor, id).await?;
+    if let Some(org) = actor.principal.organization() {
+        points::ensure_account(&state.services, org, id).await?;
+    }
+    let view = transact!(&state.services, &actor, TxMode::Write, |work| points::create(
+        work, id, input
+    )
+    .await)?;
+    let status = if view.applied_now {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(view)))
 }

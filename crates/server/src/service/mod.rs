@@ -17,6 +17,7 @@ pub mod onboarding;
 pub mod organizations;
 pub mod outbound;
 pub mod patients;
+pub mod points;
 pub mod providers;
 pub mod reminders;
 pub mod staff;
