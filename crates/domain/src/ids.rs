@@ -93,6 +93,8 @@ id_type!(
     AlertId,
     MedicationReminderId,
     MedicationDoseId,
+    GamificationEventId,
+    BadgeId,
     WebhookDeliveryId,
     AuditChainHeadId,
     AuditCheckpointId,

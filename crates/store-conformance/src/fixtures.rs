@@ -103,6 +103,8 @@ pub struct World {
     pub health_data: HealthData,
     pub reminder: MedicationReminder,
     pub dose: MedicationDose,
+    pub event: GamificationEvent,
+    pub badge: Badge,
     pub mission: Mission,
     pub health_points: HealthPoints,
     pub progress: OnboardingProgress,
@@ -525,6 +527,30 @@ impl World {
             updated_at: now(),
             deleted_at: None,
         };
+        let event = GamificationEvent {
+            id: GamificationEventId::generate(),
+            organization_id: org,
+            user_id: patient.id,
+            kind: "vital_sign.recorded".into(),
+            event_key: format!("health_data:{}", health_data.id),
+            occurred_at: now(),
+            local_date: "2026-11-28".into(),
+            detail: json!({"kind": "blood_pressure"}),
+            points: 5,
+            created_at: now(),
+        };
+        let badge = Badge {
+            id: BadgeId::generate(),
+            organization_id: org,
+            user_id: patient.id,
+            code: "primeiros-passos".into(),
+            mission_id: None,
+            awarded_at: now(),
+            is_public: false,
+            created_at: now(),
+            updated_at: now(),
+            deleted_at: None,
+        };
         let mission = Mission {
             id: MissionId::generate(),
             organization_id: org,
@@ -561,6 +587,12 @@ impl World {
             created_at: now(),
             updated_at: now(),
             deleted_at: None,
+            weekly_streak: 0,
+            longest_weekly_streak: 0,
+            last_active_week: None,
+            freezes_month: None,
+            leaderboard_opt_in: false,
+            leaderboard_name: None,
         };
         let progress = OnboardingProgress {
             id: OnboardingProgressId::generate(),
@@ -669,6 +701,8 @@ impl World {
             health_data,
             reminder,
             dose,
+            event,
+            badge,
             mission,
             health_points,
             progress,
@@ -701,6 +735,8 @@ impl World {
         tx.create(&w.health_data).await.unwrap();
         tx.create(&w.reminder).await.unwrap();
         tx.create(&w.dose).await.unwrap();
+        tx.create(&w.event).await.unwrap();
+        tx.create(&w.badge).await.unwrap();
         tx.create(&w.mission).await.unwrap();
         tx.create(&w.health_points).await.unwrap();
         tx.create(&w.progress).await.unwrap();

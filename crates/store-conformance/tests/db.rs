@@ -242,6 +242,8 @@ async fn ledgers_and_audit_logs_reject_raw_updates_and_deletes_sqlite() {
         "DELETE FROM audit_checkpoints",
         "UPDATE consents SET granted = 1",
         "DELETE FROM consents",
+        "UPDATE gamification_events SET points = 1000",
+        "DELETE FROM gamification_events",
     ] {
         let err = sqlx::query(sql).execute(store.pool()).await.unwrap_err();
         assert!(err.to_string().contains("append-only"), "{sql}: {err}");
@@ -274,6 +276,9 @@ async fn ledgers_and_audit_logs_reject_raw_updates_and_deletes_postgres() {
         "UPDATE consents SET granted = true",
         "DELETE FROM consents",
         "TRUNCATE consents",
+        "UPDATE gamification_events SET points = 1000",
+        "DELETE FROM gamification_events",
+        "TRUNCATE gamification_events",
     ] {
         let mut tx = store
             .scoped_transaction(Principal::system().scope(), TxMode::Write)

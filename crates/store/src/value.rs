@@ -169,6 +169,8 @@ id_columns!(
     AlertId,
     MedicationReminderId,
     MedicationDoseId,
+    GamificationEventId,
+    BadgeId,
     WebhookDeliveryId,
     AuditChainHeadId,
     AuditCheckpointId,

@@ -665,6 +665,12 @@ async fn gamification(
             created_at: now,
             updated_at: now,
             deleted_at: None,
+            weekly_streak: 0,
+            longest_weekly_streak: 0,
+            last_active_week: None,
+            freezes_month: None,
+            leaderboard_opt_in: false,
+            leaderboard_name: None,
         })
         .await?;
     Ok(())

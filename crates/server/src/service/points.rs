@@ -103,6 +103,12 @@ pub async fn ensure_account(services: &Services, org: OrganizationId, user: User
                 created_at: now,
                 updated_at: now,
                 deleted_at: None,
+                weekly_streak: 0,
+                longest_weekly_streak: 0,
+                last_active_week: None,
+                freezes_month: None,
+                leaderboard_opt_in: false,
+                leaderboard_name: None,
             })
             .await
             .map_err(Error::from)

@@ -1,6 +1,7 @@
 use austa_domain::enums::{Difficulty, MissionCategory, PointSource, ProgressStatus, Repeatability};
 use austa_domain::ids::{
-    HealthPointsId, MissionId, OnboardingProgressId, OrganizationId, PointTransactionId, UserId,
+    BadgeId, GamificationEventId, HealthPointsId, MissionId, OnboardingProgressId, OrganizationId,
+    PointTransactionId, UserId,
 };
 use time::{Date, OffsetDateTime};
 
@@ -58,6 +59,16 @@ crate::entity! {
             created_at: OffsetDateTime,
             updated_at: OffsetDateTime,
             deleted_at: Option<OffsetDateTime>,
+            weekly_streak: i64,
+            longest_weekly_streak: i64,
+            /// Weeks since 1970 (Monday-based) of the last activity, in the patient's zone.
+            last_active_week: Option<i64>,
+            /// The month (`2026-11`) whose streak freezes were last granted.
+            freezes_month: Option<String>,
+            /// Shown on the organization's leaderboard only when the patient agreed.
+            leaderboard_opt_in: bool,
+            /// The name shown there (none: an anonymous label).
+            leaderboard_name: Option<String>,
         }
     }
 }
@@ -117,6 +128,53 @@ crate::entity! {
             metadata: serde_json::Value,
             created_by: Option<UserId>,
             created_at: OffsetDateTime,
+        }
+    }
+}
+
+crate::entity! {
+    /// A server-side event that counts for gamification (a message received, a vital sign
+    /// recorded, a consent given…), kept once per key: the evidence behind every award.
+    GamificationEvent in "gamification_events" {
+        id: GamificationEventId,
+        tenancy: OrganizationColumn,
+        mutability: AppendOnly,
+        unique: ["gamification_events_user_id_event_key_key" => ["organization_id", "user_id", "event_key"]],
+        fields: {
+            organization_id: OrganizationId,
+            user_id: UserId,
+            kind: String,
+            event_key: String,
+            occurred_at: OffsetDateTime,
+            /// The patient's local date of the event (`2026-11-28`).
+            local_date: String,
+            /// Codes only (`{"kind": "blood_pressure"}`), never values.
+            detail: serde_json::Value,
+            /// Engagement points it earned (within the daily cap).
+            points: i64,
+            created_at: OffsetDateTime,
+        }
+    }
+}
+
+crate::entity! {
+    /// A badge a patient earned, once; private unless the patient makes it public (a badge can
+    /// reveal a condition).
+    Badge in "badges" {
+        id: BadgeId,
+        tenancy: OrganizationColumn,
+        mutability: Mutable,
+        unique: ["badges_user_id_code_key" => ["organization_id", "user_id", "code"]],
+        fields: {
+            organization_id: OrganizationId,
+            user_id: UserId,
+            code: String,
+            mission_id: Option<MissionId>,
+            awarded_at: OffsetDateTime,
+            is_public: bool,
+            created_at: OffsetDateTime,
+            updated_at: OffsetDateTime,
+            deleted_at: Option<OffsetDateTime>,
         }
     }
 }

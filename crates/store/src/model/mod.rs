@@ -17,7 +17,9 @@ pub use audit::AuditLog;
 pub use authorizations::Authorization;
 pub use conversations::{Alert, Conversation, Message};
 pub use documents::Document;
-pub use gamification::{HealthPoints, Mission, OnboardingProgress, PointTransaction};
+pub use gamification::{
+    Badge, GamificationEvent, HealthPoints, Mission, OnboardingProgress, PointTransaction,
+};
 pub use health::{HealthData, MedicationDose, MedicationReminder};
 pub use jobs::{Consent, Job, WebhookDelivery};
 pub use organizations::Organization;
@@ -64,6 +66,8 @@ pub const ALL_TABLES: &[&TableDef] = &[
     Alert::TABLE,
     MedicationReminder::TABLE,
     MedicationDose::TABLE,
+    GamificationEvent::TABLE,
+    Badge::TABLE,
 ];
 
 /// `<table>_pkey`, PostgreSQL's default name, used by both migration trees.
@@ -98,6 +102,8 @@ pub fn primary_key_name(table: &str) -> &'static str {
         "alerts" => "alerts_pkey",
         "medication_reminders" => "medication_reminders_pkey",
         "medication_doses" => "medication_doses_pkey",
+        "gamification_events" => "gamification_events_pkey",
+        "badges" => "badges_pkey",
         "audit_chain_heads" => "audit_chain_heads_pkey",
         "audit_checkpoints" => "audit_checkpoints_pkey",
         _ => "pkey",
@@ -111,7 +117,7 @@ mod tests {
 
     #[test]
     fn every_table_has_an_id_first_and_a_tenant() {
-        assert_eq!(ALL_TABLES.len(), 31);
+        assert_eq!(ALL_TABLES.len(), 33);
         for t in ALL_TABLES {
             assert_eq!(t.columns[0].name, "id", "{}", t.name);
             assert!(t.has_column(t.tenant_column()), "{}", t.name);
