@@ -369,8 +369,10 @@ async fn onboarding_consent_and_answers(w: World) {
     assert_eq!(conversation["medicationsMentioned"], json!(["dipirona"]));
 
     // Useful answers from the platform's own data.
+    // Points come only from server-side events: five messages (1 each) and the consent (10).
     w.says(ana, "quantos pontos eu tenho?").await;
-    assert!(w.replies_to(ana)[0].starts_with("Você tem 0 pontos, Ana."));
+    let reply = w.replies_to(ana);
+    assert!(reply[0].starts_with("Você tem 15 pontos, Ana."), "{reply:?}");
     w.says(ana, "minha ressonancia ja foi liberada?").await;
     assert!(w.replies_to(ana)[0].starts_with("Não encontrei nenhuma autorização em seu nome, Ana."));
     // With an authorization under review and a lab result on record, the answers read them.

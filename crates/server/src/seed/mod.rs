@@ -650,29 +650,17 @@ async fn gamification(
                 .await?;
         }
     }
-    work.tx()
-        .create(&HealthPoints {
-            id: HealthPointsId::generate(),
-            organization_id: org,
-            user_id: patient,
-            balance,
-            experience: balance,
-            level: 1 + i64::from(balance >= 120) + i64::from(balance >= 276),
-            current_streak: (n % 5) as i64,
-            longest_streak: (n % 5 + 2) as i64,
-            last_activity_on: Some(now.date()),
-            streak_freezes_available: 1,
-            created_at: now,
-            updated_at: now,
-            deleted_at: None,
-            weekly_streak: 0,
-            longest_weekly_streak: 0,
-            last_active_week: None,
-            freezes_month: None,
-            leaderboard_opt_in: false,
-            leaderboard_name: None,
-        })
-        .await?;
+    // Patients get their (empty) account when created; the demo fills it.
+    let mut account = super::service::points::lock_account(work, patient).await?;
+    account.balance = balance;
+    account.experience = balance;
+    account.level = 1 + i64::from(balance >= 120) + i64::from(balance >= 276);
+    account.current_streak = (n % 5) as i64;
+    account.longest_streak = (n % 5 + 2) as i64;
+    account.last_activity_on = Some(now.date());
+    account.streak_freezes_available = 1;
+    account.updated_at = now;
+    work.tx().update(&account).await?;
     Ok(())
 }
 

@@ -230,6 +230,30 @@ pub async fn create(work: &mut Work<'_>, patient_id: UserId, input: NewHealthDat
     };
     let created = work.tx().create(&record).await?;
     work.record(event(AuditAction::Create, &created));
+    // What the patient reports themself counts for gamification (staff entries do not).
+    if work.actor.role() == Role::Patient {
+        use super::gamification::{Event, kinds, record};
+        let kind = match created.data_type {
+            HealthDataType::VitalSign => Some(kinds::VITAL_SIGN_RECORDED),
+            HealthDataType::Symptom => Some(kinds::SYMPTOM_REPORTED),
+            _ => None,
+        };
+        if let Some(kind) = kind {
+            let detail =
+                serde_json::json!({"kind": data.get("kind").cloned().unwrap_or(serde_json::Value::Null)});
+            record(
+                work,
+                &patient,
+                Event {
+                    kind,
+                    key: format!("health_data:{id}"),
+                    at: now,
+                    detail,
+                },
+            )
+            .await?;
+        }
+    }
     Ok(view(created, data, notes))
 }
 

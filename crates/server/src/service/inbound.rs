@@ -396,6 +396,9 @@ async fn sender(
         deleted_at: None,
     };
     work.tx().create(&user).await?;
+    work.tx()
+        .create(&super::points::new_account(org, id, now))
+        .await?;
     let missions = super::onboarding::start(work.tx(), org, id, now).await?;
     work.record(
         AuditEvent::personal(AuditAction::Create, "users", Some(id.as_uuid()))

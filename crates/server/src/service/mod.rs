@@ -10,6 +10,7 @@ pub mod break_glass;
 pub mod care_team;
 pub mod consents;
 pub mod conversations;
+pub mod gamification;
 pub mod health_data;
 pub mod inbound;
 pub mod media;

@@ -258,6 +258,13 @@ pub async fn create(work: &mut Work<'_>, org: OrganizationId, input: NewPatient)
         deleted_at: None,
     };
     let created = work.tx().create(&user).await.map_err(unique_conflict)?;
+    work.tx()
+        .create(&super::points::new_account(
+            created.organization_id,
+            created.id,
+            now,
+        ))
+        .await?;
     work.record(
         AuditEvent::personal(AuditAction::Create, "users", Some(id.as_uuid()))
             .related("patientId", id.as_uuid()),

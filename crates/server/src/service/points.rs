@@ -69,6 +69,31 @@ pub fn levels_of(org: &Organization) -> Levels {
         .unwrap_or_else(Levels::geometric)
 }
 
+/// A new, empty account.
+pub fn new_account(org: OrganizationId, user: UserId, now: OffsetDateTime) -> HealthPoints {
+    HealthPoints {
+        id: HealthPointsId::generate(),
+        organization_id: org,
+        user_id: user,
+        balance: 0,
+        experience: 0,
+        level: 1,
+        current_streak: 0,
+        longest_streak: 0,
+        last_activity_on: None,
+        streak_freezes_available: 0,
+        created_at: now,
+        updated_at: now,
+        deleted_at: None,
+        weekly_streak: 0,
+        longest_weekly_streak: 0,
+        last_active_week: None,
+        freezes_month: None,
+        leaderboard_opt_in: false,
+        leaderboard_name: None,
+    }
+}
+
 /// Makes sure the patient has a `health_points` row (in a transaction of its own, so that two
 /// first awards racing to create it do not abort the award itself).
 pub async fn ensure_account(services: &Services, org: OrganizationId, user: UserId) -> Result<()> {
@@ -89,27 +114,7 @@ pub async fn ensure_account(services: &Services, org: OrganizationId, user: User
     let now = services.clock.now();
     let created = crate::transact!(services, &actor, TxMode::Write, |work| {
         work.tx()
-            .create(&HealthPoints {
-                id: HealthPointsId::generate(),
-                organization_id: org,
-                user_id: user,
-                balance: 0,
-                experience: 0,
-                level: 1,
-                current_streak: 0,
-                longest_streak: 0,
-                last_activity_on: None,
-                streak_freezes_available: 0,
-                created_at: now,
-                updated_at: now,
-                deleted_at: None,
-                weekly_streak: 0,
-                longest_weekly_streak: 0,
-                last_active_week: None,
-                freezes_month: None,
-                leaderboard_opt_in: false,
-                leaderboard_name: None,
-            })
+            .create(&new_account(org, user, now))
             .await
             .map_err(Error::from)
     });

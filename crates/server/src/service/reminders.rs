@@ -219,8 +219,8 @@ pub async fn stop(work: &mut Work<'_>, patient_id: UserId, id: MedicationReminde
 }
 
 /// Records a "tomei" (`true`) or "esqueci" (`false`) on the patient's latest pending dose sent in
-/// the last [`ANSWER_WINDOW`]. Returns whether there was one.
-pub async fn answer(work: &mut Work<'_>, patient: UserId, taken: bool) -> Result<bool> {
+/// the last [`ANSWER_WINDOW`]. Returns the dose, if there was one.
+pub async fn answer(work: &mut Work<'_>, patient: UserId, taken: bool) -> Result<Option<MedicationDose>> {
     let now = work.services.clock.now();
     let pending = work
         .tx()
@@ -234,10 +234,10 @@ pub async fn answer(work: &mut Work<'_>, patient: UserId, taken: bool) -> Result
         .await?
         .items;
     let Some(dose) = pending.into_iter().next() else {
-        return Ok(false);
+        return Ok(None);
     };
     let Some(mut dose) = work.tx().find_for_update::<MedicationDose>(dose.id).await? else {
-        return Ok(false);
+        return Ok(None);
     };
     dose.status = if taken {
         DoseStatus::Taken
@@ -252,7 +252,7 @@ pub async fn answer(work: &mut Work<'_>, patient: UserId, taken: bool) -> Result
             .related("patientId", patient.as_uuid())
             .detail("status", dose.status.as_str()),
     );
-    Ok(true)
+    Ok(Some(dose))
 }
 
 /// Sends every reminder due since the last round; returns how many doses were scheduled. Each

@@ -279,9 +279,13 @@ async fn process(work: &mut Work<'_>, org: OrganizationId, id: MessageId, input:
     );
 
     record_consents(work, &plan, patient.id, id, now).await?;
-    if let Some(taken) = plan.dose_answer {
-        super::reminders::answer(work, patient.id, taken).await?;
-    }
+    let dose = match plan.dose_answer {
+        Some(taken) => super::reminders::answer(work, patient.id, taken)
+            .await?
+            .filter(|_| taken),
+        None => None,
+    };
+    gamify(work, &patient, &plan, analysis, id, message.sent_at, dose).await?;
     if let Some((kind, urgency, reason)) = plan.alert {
         super::alerts::raise(
             work,
@@ -298,6 +302,59 @@ async fn process(work: &mut Work<'_>, org: OrganizationId, id: MessageId, input:
         .await?;
     }
     send_replies(work, &plan, analysis, &conversation, &patient, &message).await
+}
+
+/// The server-side events this message is: a message received (not an emergency's: nothing
+/// gamified around one), a consent given, a reminded dose taken, readings reported with consent.
+async fn gamify(
+    work: &mut Work<'_>,
+    patient: &User,
+    plan: &Plan,
+    analysis: &Analysis,
+    message: MessageId,
+    at: OffsetDateTime,
+    dose: Option<austa_store::model::MedicationDose>,
+) -> Result<()> {
+    use super::gamification::{Event, kinds, record};
+    if analysis.urgency == austa_nlp::Urgency::Emergency {
+        return Ok(());
+    }
+    let mut events = vec![Event {
+        kind: kinds::MESSAGE_RECEIVED,
+        key: format!("message:{message}"),
+        at,
+        detail: json!({}),
+    }];
+    if plan.consent == Some(true) {
+        events.push(Event {
+            kind: kinds::CONSENT_GIVEN,
+            key: format!("consent:{message}"),
+            at,
+            detail: json!({}),
+        });
+    }
+    if let Some(dose) = dose {
+        events.push(Event {
+            kind: kinds::MEDICATION_TAKEN,
+            key: format!("dose:{}", dose.id),
+            at,
+            detail: json!({}),
+        });
+    }
+    if plan.record_health {
+        for v in analysis.entities_of(EntityKind::VitalSign) {
+            events.push(Event {
+                kind: kinds::VITAL_SIGN_RECORDED,
+                key: format!("message:{message}:{}", v.normalized),
+                at,
+                detail: json!({"kind": v.normalized}),
+            });
+        }
+    }
+    for event in events {
+        record(work, patient, event).await?;
+    }
+    Ok(())
 }
 
 /// Entities as stored on the message: normalized names, values and codes; not the patient's own
