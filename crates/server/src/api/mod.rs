@@ -7,6 +7,7 @@ pub mod auth;
 pub mod conversations;
 pub mod extract;
 pub mod idempotency;
+pub mod missions;
 pub mod organizations;
 pub mod problem;
 pub mod providers;
@@ -96,6 +97,12 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(users::reminders_stop))
         .routes(routes!(users::points_summary))
         .routes(routes!(users::points_ledger, users::points_create))
+        .routes(routes!(missions::list, missions::create))
+        .routes(routes!(missions::update))
+        .routes(routes!(missions::leaderboard))
+        .routes(routes!(missions::progress))
+        .routes(routes!(missions::badges))
+        .routes(routes!(missions::preferences))
         .routes(routes!(providers::list, providers::create))
         .routes(routes!(providers::get, providers::update))
         .routes(routes!(conversations::list))

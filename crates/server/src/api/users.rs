@@ -23,7 +23,7 @@ use crate::service::{break_glass, care_team, points, reminders};
 use crate::transact;
 
 /// Members act in their organization; a platform caller acts in the organization of the patient.
-async fn scoped_for_user(services: &Services, actor: &Actor, user: UserId) -> Result<Actor> {
+pub(crate) async fn scoped_for_user(services: &Services, actor: &Actor, user: UserId) -> Result<Actor> {
     if actor.principal.organization().is_some() {
         return Ok(actor.clone());
     }

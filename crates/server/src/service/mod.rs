@@ -14,6 +14,7 @@ pub mod gamification;
 pub mod health_data;
 pub mod inbound;
 pub mod media;
+pub mod missions;
 pub mod onboarding;
 pub mod organizations;
 pub mod outbound;
