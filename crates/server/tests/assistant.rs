@@ -172,6 +172,35 @@ macro_rules! on_both_backends {
     };
 }
 
+async fn post_signed(http: reqwest::Client, base: String, body: Vec<u8>) -> StatusCode {
+    http.post(format!("{base}/webhooks/whatsapp"))
+        .header("content-type", "application/json")
+        .header(
+            "x-hub-signature-256",
+            austa_whatsapp::signature::sign(APP_SECRET.as_bytes(), &body),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+/// A signed-ready notification of one text message from `from`.
+fn notification(from: &str, wamid: &str, text: &str) -> Vec<u8> {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    serde_json::to_vec(&json!({
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "104587632219875", "changes": [{"field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "5511930041234", "phone_number_id": NUMBER_ID},
+            "contacts": [{"profile": {"name": "Ana Souza"}, "wa_id": from}],
+            "messages": [{"from": from, "id": wamid, "timestamp": now.to_string(), "type": "text", "text": {"body": text}}],
+        }}]}],
+    }))
+    .unwrap()
+}
+
 impl World {
     async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
         let mut request = self
@@ -194,32 +223,15 @@ impl World {
     }
 
     async fn deliver(&self, from: &str, wamid: &str, text: &str) {
-        let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        let body = serde_json::to_vec(&json!({
-            "object": "whatsapp_business_account",
-            "entry": [{"id": "104587632219875", "changes": [{"field": "messages", "value": {
-                "messaging_product": "whatsapp",
-                "metadata": {"display_phone_number": "5511930041234", "phone_number_id": NUMBER_ID},
-                "contacts": [{"profile": {"name": "Ana Souza"}, "wa_id": from}],
-                "messages": [{"from": from, "id": wamid, "timestamp": now.to_string(), "type": "text", "text": {"body": text}}],
-            }}]}],
-        }))
-        .unwrap();
-        let status = self
-            .http
-            .post(format!("{}/webhooks/whatsapp", self.base))
-            .header("content-type", "application/json")
-            .header(
-                "x-hub-signature-256",
-                austa_whatsapp::signature::sign(APP_SECRET.as_bytes(), &body),
-            )
-            .body(body)
-            .send()
-            .await
-            .unwrap()
-            .status();
-        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            self.post_notification(&notification(from, wamid, text)).await,
+            StatusCode::OK
+        );
         self.run_jobs().await;
+    }
+
+    async fn post_notification(&self, body: &[u8]) -> StatusCode {
+        post_signed(self.http.clone(), self.base.clone(), body.to_vec()).await
     }
 
     async fn run_jobs(&self) {
@@ -976,4 +988,37 @@ async fn the_language_model_phrases_within_the_safety_rules() {
     w.says(ana, "meu filho engasgou e nao respira").await;
     assert!(w.replies_to(ana)[0].contains("192"));
     assert_eq!(requests.lock().unwrap().len(), before);
+}
+
+on_both_backends!(a_notification_delivered_five_times_at_once_awards_once);
+async fn a_notification_delivered_five_times_at_once_awards_once(w: World) {
+    let fia = "5561997778888";
+    w.says(fia, "oi").await;
+    w.says(fia, "sim").await;
+    assert_eq!(w.replies_to(fia).len(), 3, "welcome, consent question, thanks");
+    let patient = w
+        .rows::<austa_store::model::User>()
+        .await
+        .into_iter()
+        .find(|u| u.phone.as_deref() == Some("+5561997778888"))
+        .unwrap();
+    let path = format!("/api/v1/users/{}/points", patient.id);
+    let before = w.call(reqwest::Method::GET, &path, None).await.1["balance"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(before, 12, "two messages and the consent");
+    // Meta retries: five copies of one notification, in parallel, then the jobs.
+    let body = notification(fia, "wamid.CINCOVEZES", "tomei o remedio da pressao");
+    let copies: Vec<_> = (0..5)
+        .map(|_| tokio::spawn(post_signed(w.http.clone(), w.base.clone(), body.clone())))
+        .collect();
+    for copy in copies {
+        assert_eq!(copy.await.unwrap(), StatusCode::OK);
+    }
+    w.run_jobs().await;
+    let after = w.call(reqwest::Method::GET, &path, None).await.1["balance"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(after, before + 1, "one message, one point");
+    assert_eq!(w.replies_to(fia).len(), 1, "answered once");
 }

@@ -219,6 +219,31 @@ async fn missions_progress_points_and_badges(w: World) {
         (StatusCode::UNPROCESSABLE_ENTITY, Some("completionRule"))
     );
 
+    // The organization's own level table; bad tables are refused.
+    let org_path = format!("/organizations/{}", w.org);
+    let (s, _) = w
+        .call(
+            reqwest::Method::PATCH,
+            &org_path,
+            Some(json!({"settings": {"gamification": {"levels": [0, 50, 100]}}})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, problem) = w
+        .call(
+            reqwest::Method::PATCH,
+            &org_path,
+            Some(json!({"settings": {"gamification": {"levels": [0, 50, 50]}}})),
+        )
+        .await;
+    assert_eq!(
+        (s, problem["field"].as_str()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("settings.gamification.levels")
+        )
+    );
+
     let ana = w.patient("+5511987654321", "America/Sao_Paulo").await;
     let progress = |v: &Value, code: &str| {
         v.as_array()

@@ -150,19 +150,44 @@ pub async fn download(
         updated_at: now,
         deleted_at: None,
     };
-    let mut tx = services.store.begin(scope, TxMode::Write).await?;
-    // Another worker may have stored it meanwhile (at-least-once): keep the first.
-    let again = tx
-        .list::<Document>(&ListQuery::first(1).filter("message_id", Value::Uuid(message_id.as_uuid())))
+    let _ = scope;
+    let actor = crate::context::Actor::system_for(org).with_user_agent("whatsapp-media");
+    let document_ref = &document;
+    let stored = crate::transact!(services, &actor, TxMode::Write, |work| {
+        // Another worker may have stored it meanwhile (at-least-once): keep the first.
+        let again = work
+            .tx()
+            .list::<Document>(&ListQuery::first(1).filter("message_id", Value::Uuid(message_id.as_uuid())))
+            .await?;
+        if let Some(first) = again.items.into_iter().next() {
+            return Ok(Some(first.id));
+        }
+        work.tx().create(document_ref).await?;
+        // A document the patient sent counts for gamification (a server-side event).
+        let patient = work
+            .tx()
+            .get::<austa_store::model::User>(document_ref.user_id)
+            .await?;
+        super::gamification::record(
+            work,
+            &patient,
+            super::gamification::Event {
+                kind: super::gamification::kinds::DOCUMENT_SENT,
+                key: format!("document:{id}"),
+                at: now,
+                detail: serde_json::json!({"documentType": austa_domain::Vocabulary::as_str(document_ref.document_type)}),
+            },
+        )
         .await?;
-    if let Some(first) = again.items.into_iter().next() {
-        tx.rollback().await?;
-        let _ = std::fs::remove_file(&path);
-        return Ok(Some(first.id));
+        Ok(None)
+    })?;
+    match stored {
+        Some(first) => {
+            let _ = std::fs::remove_file(&path);
+            Ok(Some(first))
+        }
+        None => Ok(Some(id)),
     }
-    tx.create(&document).await?;
-    tx.commit().await?;
-    Ok(Some(id))
 }
 
 /// The decrypted bytes of a stored media document.

@@ -194,9 +194,25 @@ pub struct AssistantSettings {
     pub enabled: Option<bool>,
 }
 
+/// How the organization's gamification counts.
+#[derive(Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GamificationSettings {
+    /// Experience at which each level starts, from level 1 (0), strictly increasing; default a
+    /// geometric curve (0, 100, 250, 475, …).
+    pub levels: Option<Vec<i64>>,
+    /// Engagement points a patient can earn in one local day (default 30).
+    pub daily_engagement_cap: Option<i64>,
+    /// Streak freezes granted each month (default 2).
+    pub freezes_per_month: Option<i64>,
+    /// Engagement points per event kind, e.g. `{"message_received": 1, "vital_sign_recorded": 5}`.
+    pub engagement: Option<std::collections::BTreeMap<String, i64>>,
+}
+
 #[derive(Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SettingsChanges {
+    pub gamification: Option<GamificationSettings>,
     pub whatsapp: Option<WhatsappSettings>,
     pub alerts: Option<AlertSettings>,
     pub assistant: Option<AssistantSettings>,
@@ -317,6 +333,9 @@ pub async fn update(
         settings.insert("assistant".into(), json!({"enabled": enabled}));
         org.settings = serde_json::Value::Object(settings);
         fields.push("settings.assistant.enabled");
+    }
+    if let Some(game) = settings_changes.gamification {
+        apply_gamification_settings(&mut org, game, &mut fields)?;
     }
     if let Some(alerts) = settings_changes.alerts {
         apply_alert_settings(work, &mut org, alerts, &mut fields).await?;
@@ -538,4 +557,66 @@ fn template_setting(field: &'static str, template: &serde_json::Value) -> Result
         .and_then(|l| l.as_str())
         .unwrap_or("pt_BR");
     Ok(json!({"name": name, "language": language}))
+}
+
+fn apply_gamification_settings(
+    org: &mut Organization,
+    game: GamificationSettings,
+    fields: &mut Vec<&'static str>,
+) -> Result<()> {
+    let mut settings = match org.settings.clone() {
+        serde_json::Value::Object(map) => map,
+        _ => serde_json::Map::new(),
+    };
+    let mut stored = match settings.remove("gamification") {
+        Some(serde_json::Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    };
+    if let Some(levels) = game.levels {
+        austa_domain::gamification::Levels::custom(levels.clone())
+            .map_err(|e| Error::invalid("settings.gamification.levels", "invalid_levels", e))?;
+        stored.insert("levels".into(), json!(levels));
+        fields.push("settings.gamification.levels");
+    }
+    if let Some(cap) = game.daily_engagement_cap {
+        if !(0..=10_000).contains(&cap) {
+            return Err(Error::invalid(
+                "settings.gamification.dailyEngagementCap",
+                "out_of_range",
+                "must be between 0 and 10000",
+            ));
+        }
+        stored.insert("dailyEngagementCap".into(), json!(cap));
+        fields.push("settings.gamification.dailyEngagementCap");
+    }
+    if let Some(freezes) = game.freezes_per_month {
+        if !(0..=31).contains(&freezes) {
+            return Err(Error::invalid(
+                "settings.gamification.freezesPerMonth",
+                "out_of_range",
+                "must be between 0 and 31",
+            ));
+        }
+        stored.insert("freezesPerMonth".into(), json!(freezes));
+        fields.push("settings.gamification.freezesPerMonth");
+    }
+    if let Some(engagement) = game.engagement {
+        for (kind, points) in &engagement {
+            if !super::gamification::kinds::ALL.contains(&kind.as_str()) || !(0..=1000).contains(points) {
+                return Err(Error::invalid(
+                    "settings.gamification.engagement",
+                    "invalid_engagement",
+                    format!(
+                        "event kinds are {}; points 0 to 1000",
+                        super::gamification::kinds::ALL.join(", ")
+                    ),
+                ));
+            }
+        }
+        stored.insert("engagement".into(), json!(engagement));
+        fields.push("settings.gamification.engagement");
+    }
+    settings.insert("gamification".into(), serde_json::Value::Object(stored));
+    org.settings = serde_json::Value::Object(settings);
+    Ok(())
 }

@@ -351,8 +351,38 @@ async fn gamify(
             });
         }
     }
+    let mut freezes_used = 0;
+    let mut streak = 0;
     for event in events {
-        record(work, patient, event).await?;
+        let outcome = record(work, patient, event).await?;
+        freezes_used += outcome.freezes_used;
+        streak = streak.max(outcome.daily_streak);
+    }
+    // A freeze kept the streak: the patient is told (unless they opted out of such messages).
+    if freezes_used > 0 && plan.replies.iter().all(|r| !matches!(r, Reply::Emergency(_))) {
+        let opted_out =
+            super::consents::current(work, patient.id, ConsentKind::WhatsappMessages).await? == Some(false);
+        let conversation = work.tx().get::<Message>(message).await?.conversation_id;
+        if !opted_out && super::outbound::reachable(patient) {
+            let texts = Replies::shared()?;
+            let body = texts.render(
+                "reply.streak_freeze",
+                replies::first_name(&patient.name).as_deref(),
+                &[
+                    ("congelamentos", freezes_used.to_string()),
+                    ("dias", streak.to_string()),
+                ],
+            )?;
+            super::outbound::queue(
+                work,
+                conversation,
+                Outbound::Text {
+                    text: json!({"body": body}),
+                },
+                false,
+            )
+            .await?;
+        }
     }
     Ok(())
 }

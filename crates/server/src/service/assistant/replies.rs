@@ -137,6 +137,7 @@ mod tests {
             "reply.human_agent",
             "reply.opt_out",
             "reply.other",
+            "reply.streak_freeze",
         ] {
             let text = replies.raw(key).unwrap();
             assert!(
