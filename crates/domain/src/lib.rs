@@ -2,6 +2,7 @@
 //! Brazilian documents and codes, the tenant scope and the access policy. Nothing here does I/O; the clock is a parameter.
 
 pub mod access;
+pub mod authorization;
 pub mod consent;
 pub mod enums;
 pub mod gamification;
