@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 
 use time::{Date, Duration, Month, Weekday};
 
-use crate::enums::{AuthorizationStatus, CareCharacter};
+use crate::enums::{AuthorizationStatus, CareCharacter, ServiceType};
 
 use AuthorizationStatus::*;
 
@@ -48,47 +48,24 @@ pub fn awaits_answer(s: AuthorizationStatus) -> bool {
     )
 }
 
-/// What kind of service is asked for: it sets both deadlines.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum ServiceType {
-    /// Pediatrics, internal medicine, general surgery, gynecology/obstetrics.
-    BasicConsultation,
-    SpecialistConsultation,
-    /// Speech therapy, nutrition, psychology, occupational therapy, physiotherapy, nurse-midwife.
-    Therapy,
-    Dental,
-    LabTest,
-    /// Other outpatient diagnostics and therapies.
-    Diagnostic,
-    /// Procedimentos de alta complexidade (PAC).
-    HighComplexity,
-    DayHospital,
-    ElectiveHospitalization,
-    /// Requests that are not for care (a report, a reimbursement…).
-    NonCare,
+/// RN 566/2022 art. 3, business days to provide the care (none for non-care requests).
+pub fn care_deadline(service: ServiceType) -> Option<u32> {
+    Some(match service {
+        ServiceType::BasicConsultation | ServiceType::Dental => 7,
+        ServiceType::SpecialistConsultation => 14,
+        ServiceType::Therapy | ServiceType::Diagnostic | ServiceType::DayHospital => 10,
+        ServiceType::LabTest => 3,
+        ServiceType::HighComplexity | ServiceType::ElectiveHospitalization => 21,
+        ServiceType::NonCare => return None,
+    })
 }
 
-impl ServiceType {
-    /// RN 566/2022 art. 3, business days to provide the care (none for non-care requests).
-    pub fn care_deadline(self) -> Option<u32> {
-        Some(match self {
-            ServiceType::BasicConsultation | ServiceType::Dental => 7,
-            ServiceType::SpecialistConsultation => 14,
-            ServiceType::Therapy | ServiceType::Diagnostic | ServiceType::DayHospital => 10,
-            ServiceType::LabTest => 3,
-            ServiceType::HighComplexity | ServiceType::ElectiveHospitalization => 21,
-            ServiceType::NonCare => return None,
-        })
-    }
-
-    /// RN 623/2024, business days for the operator to answer an elective request.
-    pub fn answer_deadline(self) -> u32 {
-        match self {
-            ServiceType::HighComplexity | ServiceType::ElectiveHospitalization => 10,
-            ServiceType::NonCare => 7,
-            _ => 5,
-        }
+/// RN 623/2024, business days for the operator to answer an elective request.
+pub fn rn623_deadline(service: ServiceType) -> u32 {
+    match service {
+        ServiceType::HighComplexity | ServiceType::ElectiveHospitalization => 10,
+        ServiceType::NonCare => 7,
+        _ => 5,
     }
 }
 
@@ -98,8 +75,8 @@ pub fn answer_business_days(character: CareCharacter, service: ServiceType) -> u
     if character == CareCharacter::UrgencyEmergency {
         return 0;
     }
-    let answer = service.answer_deadline();
-    service.care_deadline().map_or(answer, |care| answer.min(care))
+    let answer = rn623_deadline(service);
+    care_deadline(service).map_or(answer, |care| answer.min(care))
 }
 
 /// Easter Sunday (anonymous Gregorian algorithm).

@@ -209,6 +209,16 @@ vocabulary! {
 }
 
 vocabulary! {
+    /// What kind of service an authorization asks for: it sets the ANS deadlines.
+    ServiceType as "serviceType" {
+        BasicConsultation = "BASIC_CONSULTATION", SpecialistConsultation = "SPECIALIST_CONSULTATION",
+        Therapy = "THERAPY", Dental = "DENTAL", LabTest = "LAB_TEST", Diagnostic = "DIAGNOSTIC",
+        HighComplexity = "HIGH_COMPLEXITY", DayHospital = "DAY_HOSPITAL",
+        ElectiveHospitalization = "ELECTIVE_HOSPITALIZATION", NonCare = "NON_CARE",
+    }
+}
+
+vocabulary! {
     /// TISS "caráter do atendimento" (table 23).
     CareCharacter as "character" { Elective = "ELECTIVE", UrgencyEmergency = "URGENCY_EMERGENCY" }
 }
@@ -336,6 +346,7 @@ mod tests {
         round_trips::<AlertKind>();
         round_trips::<AlertStatus>();
         round_trips::<DoseStatus>();
+        round_trips::<ServiceType>();
         round_trips::<DoseDelivery>();
         round_trips::<HealthDataType>();
         round_trips::<SensitivityLevel>();

@@ -95,6 +95,7 @@ id_type!(
     MedicationDoseId,
     GamificationEventId,
     BadgeId,
+    AuthorizationTransitionId,
     WebhookDeliveryId,
     AuditChainHeadId,
     AuditCheckpointId,

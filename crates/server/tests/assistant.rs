@@ -438,6 +438,7 @@ async fn onboarding_consent_and_answers(w: World) {
         created_at: now,
         updated_at: now,
         deleted_at: None,
+        service_type: None,
     })
     .await
     .unwrap();

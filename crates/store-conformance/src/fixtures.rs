@@ -105,6 +105,7 @@ pub struct World {
     pub dose: MedicationDose,
     pub event: GamificationEvent,
     pub badge: Badge,
+    pub transition: AuthorizationTransition,
     pub mission: Mission,
     pub health_points: HealthPoints,
     pub progress: OnboardingProgress,
@@ -450,6 +451,7 @@ impl World {
             created_at: now(),
             updated_at: now(),
             deleted_at: None,
+            service_type: Some(ServiceType::LabTest),
         };
         let document = Document {
             id: DocumentId::generate(),
@@ -550,6 +552,18 @@ impl World {
             created_at: now(),
             updated_at: now(),
             deleted_at: None,
+        };
+        let transition = AuthorizationTransition {
+            id: AuthorizationTransitionId::generate(),
+            organization_id: org,
+            authorization_id: authorization.id,
+            from_status: AuthorizationStatus::Requested,
+            to_status: AuthorizationStatus::UnderReview,
+            actor_id: Some(staff.id),
+            actor_role: Role::Provider,
+            reason_encrypted: Some(vec![8; 40]),
+            occurred_at: now(),
+            created_at: now(),
         };
         let mission = Mission {
             id: MissionId::generate(),
@@ -703,6 +717,7 @@ impl World {
             dose,
             event,
             badge,
+            transition,
             mission,
             health_points,
             progress,
@@ -731,6 +746,7 @@ impl World {
         tx.create(&w.message).await.unwrap();
         tx.create(&w.alert).await.unwrap();
         tx.create(&w.authorization).await.unwrap();
+        tx.create(&w.transition).await.unwrap();
         tx.create(&w.document).await.unwrap();
         tx.create(&w.health_data).await.unwrap();
         tx.create(&w.reminder).await.unwrap();

@@ -191,13 +191,13 @@ pub async fn crud_on_every_table(store: &dyn Store) {
         protocol_number: format!("crud-{}", uuid::Uuid::now_v7().simple()),
         ..w.authorization.clone()
     };
-    crud_cycle(store, &w, authorization, |a| {
-        a.status = austa_domain::enums::AuthorizationStatus::Denied;
-        a.denial_reason = Some("procedimento sem cobertura contratual".into());
-        a.denial_clause = Some("cláusula 7.2".into());
+    // A legal move (the database refuses illegal ones, see `authorization_rules_are_enforced`).
+    crud_cycle(store, &w, authorization.clone(), |a| {
+        a.status = austa_domain::enums::AuthorizationStatus::UnderReview;
         bump(&mut a.updated_at);
     })
     .await;
+    authorization_rules_are_enforced(store, &w).await;
 
     let document = Document {
         id: DocumentId::generate(),
@@ -858,7 +858,11 @@ pub async fn database_checks_are_typed(store: &dyn Store) {
                     let mut tx = store.begin(w.scope(), TxMode::Write).await.unwrap();
                     let mut good = row.clone();
                     good[i] = Value::Text((*text).into());
-                    if let Err(e) = tx.update_row(table, good).await {
+                    // The authorization state machine refuses some moves (tested on its own).
+                    let state_machine = table.name == "authorizations" && col.name == "status";
+                    if let Err(e) = tx.update_row(table, good).await
+                        && !state_machine
+                    {
                         // Some values need companions (a denial needs its reason): only a check on
                         // another column may refuse them.
                         assert!(
@@ -940,4 +944,59 @@ pub async fn run_all(store: &dyn Store) {
     rollback_discards(store).await;
     list_filters_and_locks(store).await;
     batch_insert(store).await;
+}
+
+/// The authorization state machine and the approval rule hold in the database too: a decision
+/// without a review, or an approval without its senha, is refused whatever the code above it does.
+async fn authorization_rules_are_enforced(store: &dyn Store, w: &World) {
+    use austa_domain::enums::AuthorizationStatus::*;
+    let mut tx = store.begin(w.scope(), TxMode::Write).await.unwrap();
+    let fresh = Authorization {
+        id: AuthorizationId::generate(),
+        protocol_number: format!("rules-{}", uuid::Uuid::now_v7().simple()),
+        status: Requested,
+        ..w.authorization.clone()
+    };
+    let created = tx.create(&fresh).await.unwrap();
+    tx.commit().await.unwrap();
+    for illegal in [
+        Authorization {
+            status: Approved,
+            authorization_password: Some("123".into()),
+            password_valid_until: Some(now()),
+            ..created.clone()
+        },
+        Authorization {
+            status: Denied,
+            denial_reason: Some("x".into()),
+            denial_clause: Some("y".into()),
+            ..created.clone()
+        },
+    ] {
+        let mut tx = store.begin(w.scope(), TxMode::Write).await.unwrap();
+        assert!(
+            tx.update(&illegal).await.is_err(),
+            "REQUESTED → {:?} is refused",
+            illegal.status
+        );
+        tx.rollback().await.unwrap();
+    }
+    let mut tx = store.begin(w.scope(), TxMode::Write).await.unwrap();
+    let review = tx
+        .update(&Authorization {
+            status: UnderReview,
+            ..created.clone()
+        })
+        .await
+        .unwrap();
+    assert!(
+        tx.update(&Authorization {
+            status: Approved,
+            ..review.clone()
+        })
+        .await
+        .is_err(),
+        "no approval without a senha"
+    );
+    tx.rollback().await.unwrap();
 }

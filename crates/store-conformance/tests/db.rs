@@ -244,6 +244,8 @@ async fn ledgers_and_audit_logs_reject_raw_updates_and_deletes_sqlite() {
         "DELETE FROM consents",
         "UPDATE gamification_events SET points = 1000",
         "DELETE FROM gamification_events",
+        "UPDATE authorization_transitions SET to_status = 'APPROVED'",
+        "DELETE FROM authorization_transitions",
     ] {
         let err = sqlx::query(sql).execute(store.pool()).await.unwrap_err();
         assert!(err.to_string().contains("append-only"), "{sql}: {err}");
@@ -279,6 +281,9 @@ async fn ledgers_and_audit_logs_reject_raw_updates_and_deletes_postgres() {
         "UPDATE gamification_events SET points = 1000",
         "DELETE FROM gamification_events",
         "TRUNCATE gamification_events",
+        "UPDATE authorization_transitions SET to_status = 'APPROVED'",
+        "DELETE FROM authorization_transitions",
+        "TRUNCATE authorization_transitions",
     ] {
         let mut tx = store
             .scoped_transaction(Principal::system().scope(), TxMode::Write)

@@ -171,6 +171,7 @@ id_columns!(
     MedicationDoseId,
     GamificationEventId,
     BadgeId,
+    AuthorizationTransitionId,
     WebhookDeliveryId,
     AuditChainHeadId,
     AuditCheckpointId,
@@ -226,6 +227,7 @@ vocabulary_columns!(
     AlertKind,
     AlertStatus,
     DoseStatus,
+    ServiceType,
     DoseDelivery,
     ConsentSource,
 );

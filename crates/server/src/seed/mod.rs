@@ -703,6 +703,7 @@ async fn authorizations(
             created_at: now,
             updated_at: now,
             deleted_at: None,
+            service_type: Some(austa_domain::enums::ServiceType::HighComplexity),
         })
         .await?;
     work.record(

@@ -1,5 +1,5 @@
-use austa_domain::enums::{AuthorizationStatus, CareCharacter, Priority, SyncStatus};
-use austa_domain::ids::{AuthorizationId, OrganizationId, ProviderId, UserId};
+use austa_domain::enums::{AuthorizationStatus, CareCharacter, Priority, Role, ServiceType, SyncStatus};
+use austa_domain::ids::{AuthorizationId, AuthorizationTransitionId, OrganizationId, ProviderId, UserId};
 use time::OffsetDateTime;
 
 crate::entity! {
@@ -38,6 +38,30 @@ crate::entity! {
             created_at: OffsetDateTime,
             updated_at: OffsetDateTime,
             deleted_at: Option<OffsetDateTime>,
+            /// What kind of service: it sets the ANS answer deadline.
+            service_type: Option<ServiceType>,
+        }
+    }
+}
+
+crate::entity! {
+    /// One move of an authorization's state: who, when and why (append-only).
+    AuthorizationTransition in "authorization_transitions" {
+        id: AuthorizationTransitionId,
+        tenancy: OrganizationColumn,
+        mutability: AppendOnly,
+        unique: [],
+        fields: {
+            organization_id: OrganizationId,
+            authorization_id: AuthorizationId,
+            from_status: AuthorizationStatus,
+            to_status: AuthorizationStatus,
+            actor_id: Option<UserId>,
+            actor_role: Role,
+            /// The reason given, sealed (it may be clinical).
+            reason_encrypted: Option<Vec<u8>>,
+            occurred_at: OffsetDateTime,
+            created_at: OffsetDateTime,
         }
     }
 }

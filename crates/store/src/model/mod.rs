@@ -14,7 +14,7 @@ mod security;
 mod tasy;
 
 pub use audit::AuditLog;
-pub use authorizations::Authorization;
+pub use authorizations::{Authorization, AuthorizationTransition};
 pub use conversations::{Alert, Conversation, Message};
 pub use documents::Document;
 pub use gamification::{
@@ -68,6 +68,7 @@ pub const ALL_TABLES: &[&TableDef] = &[
     MedicationDose::TABLE,
     GamificationEvent::TABLE,
     Badge::TABLE,
+    AuthorizationTransition::TABLE,
 ];
 
 /// `<table>_pkey`, PostgreSQL's default name, used by both migration trees.
@@ -104,6 +105,7 @@ pub fn primary_key_name(table: &str) -> &'static str {
         "medication_doses" => "medication_doses_pkey",
         "gamification_events" => "gamification_events_pkey",
         "badges" => "badges_pkey",
+        "authorization_transitions" => "authorization_transitions_pkey",
         "audit_chain_heads" => "audit_chain_heads_pkey",
         "audit_checkpoints" => "audit_checkpoints_pkey",
         _ => "pkey",
@@ -117,7 +119,7 @@ mod tests {
 
     #[test]
     fn every_table_has_an_id_first_and_a_tenant() {
-        assert_eq!(ALL_TABLES.len(), 33);
+        assert_eq!(ALL_TABLES.len(), 34);
         for t in ALL_TABLES {
             assert_eq!(t.columns[0].name, "id", "{}", t.name);
             assert!(t.has_column(t.tenant_column()), "{}", t.name);
