@@ -36,6 +36,8 @@ pub enum Resource {
     MedicationReminder,
     /// A patient's points ledger (read; spending and adjustments are created, never edited).
     Points,
+    /// A request to authorize procedures, and its answer.
+    Authorization,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -168,6 +170,9 @@ fn admin(action: Action, resource: Resource) -> Decision {
         // The ledger is append-only: admins spend, penalise and adjust by new transactions.
         (Points, Create | Read) => Allow,
         (Points, _) => Deny(Forbidden),
+        // Authorizations are records: they end by transitions, never deletion.
+        (Authorization, Delete) => Deny(Forbidden),
+        (Authorization, _) => Allow,
         _ => Allow,
     }
 }
@@ -219,6 +224,9 @@ fn provider(
         (MedicationReminder, _) => Allow,
         (Points, Read) => Allow,
         (Points, _) => Deny(Forbidden),
+        // Providers request authorizations and review them.
+        (Authorization, Create | Read | Update) => Allow,
+        (Authorization, Delete) => Deny(Forbidden),
     }
 }
 
@@ -251,6 +259,10 @@ fn patient(me: Option<UserId>, action: Action, resource: Resource, target: &Targ
         (Points, Read) if own => Allow,
         (Points, Read) => Deny(Hidden),
         (Points, _) => Deny(Forbidden),
+        // Patients follow their own requests.
+        (Authorization, Read) if own => Allow,
+        (Authorization, Read) => Deny(Hidden),
+        (Authorization, _) => Deny(Forbidden),
         (Staff | ProviderRegistration | AuditLog | BreakGlass | CareTeam | ApiKey | Alert, _) => {
             Deny(Forbidden)
         }

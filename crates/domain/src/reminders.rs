@@ -92,6 +92,17 @@ pub fn due_between(
     out
 }
 
+/// The last second (23:59:59) of a local date in `zone`, as an instant.
+pub fn end_of_local_day(date: time::Date, zone: &TimeZone) -> Option<OffsetDateTime> {
+    let day =
+        jiff::civil::Date::new(date.year() as i16, u8::from(date.month()) as i8, date.day() as i8).ok()?;
+    let local = day
+        .to_datetime(Time::new(23, 59, 59, 0).ok()?)
+        .to_zoned_datetime(zone.clone())
+        .ok()?;
+    from_timestamp(local.timestamp())
+}
+
 /// The local calendar date of an instant in `zone` (`YYYY-MM-DD`).
 pub fn local_date(at: OffsetDateTime, zone: &TimeZone) -> Option<String> {
     Some(
@@ -174,6 +185,15 @@ mod tests {
             datetime!(2026-03-08 08:00 UTC),
         );
         assert_eq!(due.len(), 1, "{due:?}");
+    }
+
+    #[test]
+    fn end_of_a_local_day() {
+        let sp = zone("America/Sao_Paulo").unwrap();
+        assert_eq!(
+            end_of_local_day(time::macros::date!(2026 - 11 - 26), &sp),
+            Some(datetime!(2026-11-27 02:59:59 UTC))
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@ use austa_domain::enums::{AccessLevel, Role, SensitivityLevel};
 use austa_domain::ids::{OrganizationId, UserId};
 use austa_domain::{EntityId, Principal, Subject};
 
-const RESOURCES: [Resource; 14] = [
+const RESOURCES: [Resource; 15] = [
     Resource::Organization,
     Resource::Patient,
     Resource::Staff,
@@ -24,11 +24,12 @@ const RESOURCES: [Resource; 14] = [
     Resource::Alert,
     Resource::MedicationReminder,
     Resource::Points,
+    Resource::Authorization,
 ];
 const ACTIONS: [Action; 4] = [Action::Create, Action::Read, Action::Update, Action::Delete];
 
 /// Expected decisions, in RESOURCES order; each string is C R U D, each of 3 letters own/same/other.
-fn expected(role: Role) -> [[&'static str; 4]; 14] {
+fn expected(role: Role) -> [[&'static str; 4]; 15] {
     match role {
         Role::Patient => [
             ["FFH", "AAH", "FFH", "FFH"], // organization
@@ -45,6 +46,7 @@ fn expected(role: Role) -> [[&'static str; 4]; 14] {
             ["FFH", "FFH", "FFH", "FFH"], // alert
             ["AHH", "AHH", "AHH", "AHH"], // medication reminder
             ["FFH", "AHH", "FFH", "FFH"], // points
+            ["FFH", "AHH", "FFH", "FFH"], // authorization
         ],
         Role::Provider => [
             ["FFH", "AAH", "FFH", "FFH"],
@@ -61,6 +63,7 @@ fn expected(role: Role) -> [[&'static str; 4]; 14] {
             ["FFH", "AAH", "AAH", "FFH"],
             ["AAH", "AAH", "AAH", "AAH"],
             ["FFH", "AAH", "FFH", "FFH"],
+            ["AAH", "AAH", "AAH", "FFH"],
         ],
         Role::Admin => [
             ["FFH", "AAH", "AAH", "FFH"],
@@ -77,8 +80,9 @@ fn expected(role: Role) -> [[&'static str; 4]; 14] {
             ["FFH", "AAH", "AAH", "FFH"],
             ["AAH", "AAH", "AAH", "AAH"],
             ["AAH", "AAH", "FFH", "FFH"],
+            ["AAH", "AAH", "AAH", "FFH"],
         ],
-        Role::System => [["AAA"; 4]; 14],
+        Role::System => [["AAA"; 4]; 15],
     }
 }
 
@@ -154,7 +158,7 @@ fn every_role_resource_action_and_relation() {
             }
         }
     }
-    assert_eq!(checked, 4 * 14 * 4 * 3);
+    assert_eq!(checked, 4 * 15 * 4 * 3);
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
 }
 

@@ -29,6 +29,7 @@ pub fn resource_name(resource: Resource) -> &'static str {
         Resource::Alert => "alerts",
         Resource::MedicationReminder => "medication_reminders",
         Resource::Points => "point_transactions",
+        Resource::Authorization => "authorizations",
     }
 }
 

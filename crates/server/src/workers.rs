@@ -13,6 +13,8 @@ use crate::context::Services;
 use crate::keys::rotation;
 
 pub const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(60);
+/// Authorizations whose senha lapsed, or left unanswered too long, expire.
+pub const EXPIRY_INTERVAL: Duration = Duration::from_secs(300);
 /// Medication reminders are due to the minute.
 pub const REMINDER_INTERVAL: Duration = Duration::from_secs(30);
 pub const ROTATION_INTERVAL: Duration = Duration::from_secs(5);
@@ -81,6 +83,19 @@ pub fn spawn(services: Arc<Services>) -> Workers {
                         Ok(0) => {}
                         Ok(n) => tracing::info!(doses = n, "medication reminders sent"),
                         Err(e) => tracing::error!(error = %e, "sending medication reminders failed"),
+                    }
+                }
+            }
+        })),
+        tokio::spawn(every(EXPIRY_INTERVAL, stopped.clone(), {
+            let services = services.clone();
+            move || {
+                let services = services.clone();
+                async move {
+                    match crate::service::authorizations::expire_due(&services).await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(authorizations = n, "authorizations expired"),
+                        Err(e) => tracing::error!(error = %e, "expiring authorizations failed"),
                     }
                 }
             }

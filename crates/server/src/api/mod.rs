@@ -4,6 +4,7 @@
 pub mod alerts;
 pub mod audit_logs;
 pub mod auth;
+pub mod authorizations;
 pub mod conversations;
 pub mod extract;
 pub mod idempotency;
@@ -103,6 +104,9 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(missions::progress))
         .routes(routes!(missions::badges))
         .routes(routes!(missions::preferences))
+        .routes(routes!(authorizations::list, authorizations::create))
+        .routes(routes!(authorizations::get))
+        .routes(routes!(authorizations::transition))
         .routes(routes!(providers::list, providers::create))
         .routes(routes!(providers::get, providers::update))
         .routes(routes!(conversations::list))

@@ -6,6 +6,8 @@ pub mod api_keys;
 pub mod assistant;
 pub mod audit_logs;
 pub mod auth;
+pub mod authorization_notices;
+pub mod authorizations;
 pub mod break_glass;
 pub mod care_team;
 pub mod consents;

@@ -172,6 +172,9 @@ pub struct WhatsappSettings {
     /// An approved template for medication reminders outside the 24-hour window, with one body
     /// parameter (the medication's name): `{"name": …, "language": "pt_BR"}`.
     pub reminder_template: Option<serde_json::Value>,
+    /// An approved template telling a patient their authorization changed, outside the window;
+    /// body parameters: the protocol and the new status.
+    pub authorization_template: Option<serde_json::Value>,
 }
 
 /// Where the organization's alerts (emergencies, hand-offs) are pushed as they happen.

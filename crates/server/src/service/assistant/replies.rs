@@ -127,6 +127,7 @@ mod tests {
             "reply.appointment",
             "reply.authorization_status",
             "reply.authorization_none",
+            "reply.authorization_changed",
             "reply.exam_results_available",
             "reply.exam_results_none",
             "reply.document_received",
