@@ -286,7 +286,10 @@ vocabulary! {
 vocabulary! {
     /// What an alert asks of the organization's staff: act on an emergency now, take over a
     /// conversation the patient wants a person for, or book what the patient asked for.
-    AlertKind as "kind" { Emergency = "EMERGENCY", HumanHandoff = "HUMAN_HANDOFF", AppointmentRequest = "APPOINTMENT_REQUEST" }
+    AlertKind as "kind" {
+        Emergency = "EMERGENCY", HumanHandoff = "HUMAN_HANDOFF", AppointmentRequest = "APPOINTMENT_REQUEST",
+        AuthorizationDeadline = "AUTHORIZATION_DEADLINE",
+    }
 }
 
 vocabulary! {

@@ -13,7 +13,8 @@ use crate::context::Services;
 use crate::keys::rotation;
 
 pub const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(60);
-/// Authorizations whose senha lapsed, or left unanswered too long, expire.
+/// Authorizations whose senha lapsed, or left unanswered too long, expire; those near or past
+/// their deadline raise an alert (each once).
 pub const EXPIRY_INTERVAL: Duration = Duration::from_secs(300);
 /// Medication reminders are due to the minute.
 pub const REMINDER_INTERVAL: Duration = Duration::from_secs(30);
@@ -96,6 +97,11 @@ pub fn spawn(services: Arc<Services>) -> Workers {
                         Ok(0) => {}
                         Ok(n) => tracing::info!(authorizations = n, "authorizations expired"),
                         Err(e) => tracing::error!(error = %e, "expiring authorizations failed"),
+                    }
+                    match crate::service::authorizations::warn_deadlines(&services).await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(alerts = n, "authorization deadline alerts raised"),
+                        Err(e) => tracing::error!(error = %e, "authorization deadline alerts failed"),
                     }
                 }
             }

@@ -323,6 +323,41 @@ async fn the_authorization_workflow(w: World) {
     );
     assert_eq!(overdue["items"][0]["overdue"], true);
 
+    // The deadline job: an alert for the staff about the late one (once), not about the answered one.
+    assert!(
+        austa_server::service::authorizations::warn_deadlines(&w.services)
+            .await
+            .unwrap()
+            >= 1
+    );
+    assert_eq!(
+        austa_server::service::authorizations::warn_deadlines(&w.services)
+            .await
+            .unwrap(),
+        0,
+        "once"
+    );
+    let (_, alerts) = w
+        .call(reqwest::Method::GET, "/alerts?kind=AUTHORIZATION_DEADLINE", None)
+        .await;
+    let about: Vec<&str> = alerts["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["authorizationId"].as_str().unwrap())
+        .collect();
+    assert!(
+        about.contains(&late_id.as_str()) && !about.contains(&id.as_str()),
+        "{alerts}"
+    );
+    let late_alert = alerts["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["authorizationId"] == late_id.as_str())
+        .unwrap();
+    assert_eq!(late_alert["reason"], "deadline_missed");
+
     // The expiry job: a lapsed senha expires, recorded as the system's move.
     w.edit(&id, |a| {
         a.password_valid_until = Some(time::OffsetDateTime::now_utc() - time::Duration::hours(1))

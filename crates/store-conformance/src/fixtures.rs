@@ -413,7 +413,7 @@ impl World {
             id: AlertId::generate(),
             organization_id: org,
             user_id: patient.id,
-            conversation_id: conversation.id,
+            conversation_id: Some(conversation.id),
             message_id: Some(message.id),
             kind: AlertKind::Emergency,
             status: AlertStatus::Open,
@@ -426,6 +426,7 @@ impl World {
             created_at: now(),
             updated_at: now(),
             deleted_at: None,
+            authorization_id: None,
         };
         let authorization = Authorization {
             id: AuthorizationId::generate(),

@@ -34,7 +34,9 @@ pub struct AlertView {
     pub organization_id: OrganizationId,
     /// The patient.
     pub user_id: UserId,
-    pub conversation_id: ConversationId,
+    pub conversation_id: Option<ConversationId>,
+    /// The authorization a deadline alert is about.
+    pub authorization_id: Option<austa_domain::ids::AuthorizationId>,
     pub message_id: Option<MessageId>,
     pub kind: AlertKind,
     pub status: AlertStatus,
@@ -60,6 +62,7 @@ pub fn view(a: Alert) -> AlertView {
         organization_id: a.organization_id,
         user_id: a.user_id,
         conversation_id: a.conversation_id,
+        authorization_id: a.authorization_id,
         message_id: a.message_id,
         kind: a.kind,
         status: a.status,
@@ -78,7 +81,8 @@ pub fn view(a: Alert) -> AlertView {
 pub struct NewAlert {
     pub organization: OrganizationId,
     pub patient: UserId,
-    pub conversation: ConversationId,
+    pub conversation: Option<ConversationId>,
+    pub authorization: Option<austa_domain::ids::AuthorizationId>,
     pub message: Option<MessageId>,
     pub kind: AlertKind,
     pub urgency: UrgencyLevel,
@@ -106,19 +110,25 @@ pub async fn raise(work: &mut Work<'_>, new: NewAlert) -> Result<Alert> {
         created_at: now,
         updated_at: now,
         deleted_at: None,
+        authorization_id: new.authorization,
     };
     let created = work.tx().create(&alert).await?;
-    let event = if new.kind == AlertKind::Emergency {
+    let mut event = if new.kind == AlertKind::Emergency {
         AuditEvent::health(AuditAction::EmergencyAlert, "alerts", Some(alert.id.as_uuid()))
             .risk(RiskLevel::Critical)
             .needs_review()
     } else {
         AuditEvent::health(AuditAction::Create, "alerts", Some(alert.id.as_uuid())).risk(RiskLevel::Medium)
     };
+    if let Some(c) = new.conversation {
+        event = event.related("conversationId", c.as_uuid());
+    }
+    if let Some(a) = new.authorization {
+        event = event.related("authorizationId", a.as_uuid());
+    }
     work.record(
         event
             .related("patientId", new.patient.as_uuid())
-            .related("conversationId", new.conversation.as_uuid())
             .detail("kind", new.kind.as_str())
             .detail("reason", new.reason),
     );

@@ -735,3 +735,81 @@ pub async fn expire_due(services: &crate::context::Services) -> Result<usize> {
     }
     Ok(expired)
 }
+
+/// How long before its deadline an unanswered request raises an alert for the staff.
+const DEADLINE_WARNING: time::Duration = time::Duration::hours(24);
+
+/// The deadline job: an alert for staff when an unanswered request is due within a day, and another
+/// when its deadline has passed — each once (unique per authorization and reason). Returns how many.
+pub async fn warn_deadlines(services: &crate::context::Services) -> Result<usize> {
+    use austa_domain::enums::{AlertKind, UrgencyLevel};
+    use austa_store::TxMode;
+    let now = services.clock.now();
+    let soon = {
+        let mut tx = services
+            .store
+            .begin(austa_domain::Principal::system().scope(), TxMode::Read)
+            .await?;
+        let items = tx
+            .list::<Authorization>(
+                &ListQuery::first(ListQuery::MAX_LIMIT)
+                    .any_of(
+                        "status",
+                        [
+                            AuthorizationStatus::Requested,
+                            AuthorizationStatus::UnderReview,
+                            AuthorizationStatus::PendingDocuments,
+                            AuthorizationStatus::PendingJustification,
+                        ]
+                        .iter()
+                        .map(|s| Value::Text(s.as_str().into()))
+                        .collect(),
+                    )
+                    .compare("due_at", Cmp::Lt, Value::Time(now + DEADLINE_WARNING)),
+            )
+            .await?
+            .items;
+        tx.rollback().await?;
+        items
+    };
+    let mut raised = 0;
+    for a in soon {
+        let reason = if a.due_at.is_some_and(|d| d < now) {
+            "deadline_missed"
+        } else {
+            "deadline_within_24h"
+        };
+        let actor =
+            crate::context::Actor::system_for(a.organization_id).with_user_agent("authorization-deadlines");
+        let done = crate::transact!(services, &actor, TxMode::Write, |work| {
+            let existing = work
+                .tx()
+                .list::<austa_store::model::Alert>(
+                    &ListQuery::first(1)
+                        .filter("authorization_id", Value::Uuid(a.id.as_uuid()))
+                        .filter("reason", Value::Text(reason.into())),
+                )
+                .await?;
+            if !existing.items.is_empty() {
+                return Ok(false);
+            }
+            super::alerts::raise(
+                work,
+                super::alerts::NewAlert {
+                    organization: a.organization_id,
+                    patient: a.user_id,
+                    conversation: None,
+                    authorization: Some(a.id),
+                    message: None,
+                    kind: AlertKind::AuthorizationDeadline,
+                    urgency: UrgencyLevel::High,
+                    reason,
+                },
+            )
+            .await?;
+            Ok(true)
+        })?;
+        raised += usize::from(done);
+    }
+    Ok(raised)
+}

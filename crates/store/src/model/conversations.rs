@@ -2,7 +2,9 @@ use austa_domain::enums::{
     AlertKind, AlertStatus, ConversationStatus, MessageDirection, MessageStatus, MessageType, Priority,
     UrgencyLevel,
 };
-use austa_domain::ids::{AlertId, ConversationId, MessageId, OrganizationId, ProviderId, UserId};
+use austa_domain::ids::{
+    AlertId, AuthorizationId, ConversationId, MessageId, OrganizationId, ProviderId, UserId,
+};
 use time::OffsetDateTime;
 
 crate::entity! {
@@ -94,7 +96,8 @@ crate::entity! {
         fields: {
             organization_id: OrganizationId,
             user_id: UserId,
-            conversation_id: ConversationId,
+            /// None for an alert about an authorization's deadline.
+            conversation_id: Option<ConversationId>,
             /// The message that raised it.
             message_id: Option<MessageId>,
             kind: AlertKind,
@@ -110,6 +113,8 @@ crate::entity! {
             created_at: OffsetDateTime,
             updated_at: OffsetDateTime,
             deleted_at: Option<OffsetDateTime>,
+            /// The authorization a deadline alert is about.
+            authorization_id: Option<AuthorizationId>,
         }
     }
 }

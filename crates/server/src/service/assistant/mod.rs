@@ -292,7 +292,8 @@ async fn process(work: &mut Work<'_>, org: OrganizationId, id: MessageId, input:
             super::alerts::NewAlert {
                 organization: org,
                 patient: patient.id,
-                conversation: conversation.id,
+                conversation: Some(conversation.id),
+                authorization: None,
                 message: Some(id),
                 kind,
                 urgency,
