@@ -15,6 +15,7 @@ pub mod findings;
 pub mod lexicon;
 pub mod model;
 pub mod negation;
+pub mod paperwork;
 pub mod phrases;
 pub mod rules;
 pub mod text;

@@ -17,7 +17,6 @@ use tower_http::trace::TraceLayer;
 pub use crate::api::AppState;
 
 /// Requests larger than this are refused with 413 before a handler reads them.
-const BODY_LIMIT: usize = 3 * 1024 * 1024;
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub fn router(state: AppState) -> Router {
@@ -37,7 +36,9 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/webhooks/whatsapp",
-            get(crate::api::webhooks::verify).post(crate::api::webhooks::receive),
+            get(crate::api::webhooks::verify)
+                .post(crate::api::webhooks::receive)
+                .layer(RequestBodyLimitLayer::new(crate::api::BODY_LIMIT)),
         )
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -49,7 +50,6 @@ pub fn router(state: AppState) -> Router {
             metrics,
             crate::metrics::track,
         ))
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,

@@ -74,6 +74,16 @@ pub async fn start(config: &Config) -> anyhow::Result<Arc<Services>> {
             .job_lease_seconds
             .map(|s| time::Duration::seconds(s as i64)),
         media_dir: Some(media_dir),
+        bucket: config
+            .storage_url
+            .clone()
+            .map(|url| crate::storage::BucketConfig {
+                url,
+                endpoint: config.storage_endpoint.clone(),
+                region: config.storage_region.clone(),
+                access_key_id: config.storage_access_key_id.clone(),
+                secret_access_key: config.storage_secret_access_key.clone(),
+            }),
         checkpoint_log,
         whatsapp_app_secret: config.whatsapp_app_secret.clone(),
         whatsapp_verify_token: config.whatsapp_verify_token.clone(),
@@ -115,6 +125,8 @@ pub struct Options {
     pub whatsapp_verify_token: Option<secrecy::SecretString>,
     /// Where media files are kept (encrypted); default: a folder in the system's temporary folder.
     pub media_dir: Option<std::path::PathBuf>,
+    /// A bucket for new files instead of that folder.
+    pub bucket: Option<crate::storage::BucketConfig>,
     /// How long a worker holds a claimed job.
     pub job_lease: Option<time::Duration>,
     /// The optional language model of the assistant (`AUSTA_LLM_URL`).
@@ -135,7 +147,12 @@ pub async fn assemble_with(
     services.whatsapp_app_secret = options.whatsapp_app_secret;
     services.whatsapp_verify_token = options.whatsapp_verify_token;
     if let Some(dir) = options.media_dir {
+        services.files = crate::storage::FileStore::local(&dir);
         services.media_dir = dir;
+    }
+    if let Some(bucket) = &options.bucket {
+        services.files = crate::storage::FileStore::bucket(bucket, &services.media_dir)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
     }
     if let Some(lease) = options.job_lease {
         services.job_lease = lease;

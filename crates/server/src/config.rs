@@ -46,6 +46,14 @@ pub struct Config {
     pub audit_checkpoint_log: Option<PathBuf>,
     /// Where media files are kept, encrypted.
     pub media_dir: Option<PathBuf>,
+    /// A bucket for documents and media instead of that folder: `s3://bucket[/prefix]` or
+    /// `gs://bucket[/prefix]` (files are sealed before they leave the process either way).
+    pub storage_url: Option<String>,
+    /// An S3-compatible endpoint (MinIO, a local server); none: AWS.
+    pub storage_endpoint: Option<String>,
+    pub storage_region: Option<String>,
+    pub storage_access_key_id: Option<String>,
+    pub storage_secret_access_key: Option<SecretString>,
     /// How long a worker holds a claimed job before another may take it (default 60).
     pub job_lease_seconds: Option<u64>,
     /// An OpenAI-compatible chat completions endpoint the assistant may use (none: rules only).
@@ -74,6 +82,11 @@ struct Layer {
     whatsapp_api_base: Option<String>,
     audit_checkpoint_log: Option<PathBuf>,
     media_dir: Option<PathBuf>,
+    storage_url: Option<String>,
+    storage_endpoint: Option<String>,
+    storage_region: Option<String>,
+    storage_access_key_id: Option<String>,
+    storage_secret_access_key: Option<String>,
     #[serde(default, deserialize_with = "number_or_text")]
     job_lease_seconds: Option<String>,
     llm_url: Option<String>,
@@ -104,6 +117,7 @@ const SECRETS: &[&str] = &[
     "whatsapp_verify_token",
     "database_url",
     "llm_api_key",
+    "storage_secret_access_key",
 ];
 const KEYS: &[&str] = &[
     "database_url",
@@ -116,6 +130,11 @@ const KEYS: &[&str] = &[
     "whatsapp_api_base",
     "audit_checkpoint_log",
     "media_dir",
+    "storage_url",
+    "storage_endpoint",
+    "storage_region",
+    "storage_access_key_id",
+    "storage_secret_access_key",
     "job_lease_seconds",
     "llm_url",
     "llm_model",
@@ -204,6 +223,39 @@ impl Config {
                 .unwrap_or_else(|| DEFAULT_WHATSAPP_API_BASE.to_owned()),
             audit_checkpoint_log: env.audit_checkpoint_log.or(file.audit_checkpoint_log),
             media_dir: env.media_dir.or(file.media_dir),
+            storage_url: match pick(file.storage_url, env.storage_url)
+                .map(|u| u.trim().to_owned())
+                .filter(|u| !u.is_empty())
+            {
+                None => None,
+                Some(url) => {
+                    crate::storage::split_url(&url).map_err(|reason| ConfigError::Invalid {
+                        key: "AUSTA_STORAGE_URL",
+                        reason,
+                    })?;
+                    Some(url)
+                }
+            },
+            storage_endpoint: match pick(file.storage_endpoint, env.storage_endpoint) {
+                None => None,
+                Some(url) => {
+                    if url::Url::parse(url.trim())
+                        .ok()
+                        .filter(|u| matches!(u.scheme(), "http" | "https"))
+                        .is_none()
+                    {
+                        return Err(ConfigError::Invalid {
+                            key: "AUSTA_STORAGE_ENDPOINT",
+                            reason: "must be an http(s) URL".into(),
+                        });
+                    }
+                    Some(url.trim().to_owned())
+                }
+            },
+            storage_region: pick(file.storage_region, env.storage_region),
+            storage_access_key_id: pick(file.storage_access_key_id, env.storage_access_key_id),
+            storage_secret_access_key: pick(file.storage_secret_access_key, env.storage_secret_access_key)
+                .map(SecretString::from),
             job_lease_seconds: match pick(file.job_lease_seconds, env.job_lease_seconds) {
                 None => None,
                 Some(text) => Some(
@@ -299,6 +351,11 @@ fn env_layer(env: &BTreeMap<String, String>) -> Result<Layer, ConfigError> {
         whatsapp_api_base: take("whatsapp_api_base"),
         audit_checkpoint_log: take("audit_checkpoint_log").map(PathBuf::from),
         media_dir: take("media_dir").map(PathBuf::from),
+        storage_url: take("storage_url"),
+        storage_endpoint: take("storage_endpoint"),
+        storage_region: take("storage_region"),
+        storage_access_key_id: take("storage_access_key_id"),
+        storage_secret_access_key: take("storage_secret_access_key"),
         job_lease_seconds: take("job_lease_seconds"),
         llm_url: take("llm_url"),
         llm_model: take("llm_model"),
@@ -450,6 +507,41 @@ mod tests {
             ("AUSTA_LLM_URL", "ftp://x"),
             ("AUSTA_LLM_URL", "localhost"),
             ("AUSTA_LLM_TIMEOUT_MS", "5"),
+        ] {
+            let err = Config::from_sources(None, &env(&[(key, value)])).unwrap_err();
+            assert!(err.to_string().starts_with(key), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_bucket_is_optional_and_checked() {
+        assert!(
+            Config::from_sources(None, &env(&[]))
+                .unwrap()
+                .storage_url
+                .is_none()
+        );
+        let set = Config::from_sources(
+            None,
+            &env(&[
+                ("AUSTA_STORAGE_URL", "s3://austa-documentos/prod"),
+                ("AUSTA_STORAGE_ENDPOINT", "http://127.0.0.1:9000"),
+                ("AUSTA_STORAGE_REGION", "sa-east-1"),
+                ("AUSTA_STORAGE_ACCESS_KEY_ID", "AKIAEXAMPLE"),
+                ("AUSTA_STORAGE_SECRET_ACCESS_KEY", "segredo-do-bucket"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(set.storage_url.as_deref(), Some("s3://austa-documentos/prod"));
+        assert_eq!(set.storage_region.as_deref(), Some("sa-east-1"));
+        assert!(
+            !format!("{set:?}").contains("segredo-do-bucket"),
+            "the secret is redacted"
+        );
+        for (key, value) in [
+            ("AUSTA_STORAGE_URL", "ftp://bucket"),
+            ("AUSTA_STORAGE_URL", "s3://"),
+            ("AUSTA_STORAGE_ENDPOINT", "minio:9000"),
         ] {
             let err = Config::from_sources(None, &env(&[(key, value)])).unwrap_err();
             assert!(err.to_string().starts_with(key), "{err}");

@@ -57,8 +57,10 @@ pub struct Services {
     pub checkpoint_log: Option<std::path::PathBuf>,
     /// How long a worker holds a claimed job before another may take it.
     pub job_lease: time::Duration,
-    /// Where media files are kept, encrypted (`AUSTA_MEDIA_DIR`).
+    /// The local folder of files, encrypted (`AUSTA_MEDIA_DIR`).
     pub media_dir: std::path::PathBuf,
+    /// Where documents and media are kept: that folder, or a bucket (`AUSTA_STORAGE_URL`).
+    pub files: crate::storage::FileStore,
     /// `AUSTA_WHATSAPP_APP_SECRET`: checks webhook signatures (none: webhooks are refused).
     pub whatsapp_app_secret: Option<secrecy::SecretString>,
     /// `AUSTA_WHATSAPP_VERIFY_TOKEN`: Meta's verification handshake.
@@ -95,6 +97,7 @@ impl Services {
             checkpoint_log: None,
             whatsapp_app_secret: None,
             media_dir: std::env::temp_dir().join("austa-media"),
+            files: crate::storage::FileStore::local(&std::env::temp_dir().join("austa-media")),
             job_lease: crate::jobs::LEASE,
             whatsapp_verify_token: None,
             llm: None,

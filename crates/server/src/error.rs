@@ -16,6 +16,9 @@ pub enum Error {
     /// The request is malformed (not JSON, wrong header): 400.
     #[error("{0}")]
     BadRequest(String),
+    /// The body is larger than the endpoint takes: 413.
+    #[error("{0}")]
+    TooLarge(String),
     /// No or bad credentials: 401.
     #[error("authentication required")]
     Unauthenticated,

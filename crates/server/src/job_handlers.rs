@@ -7,7 +7,7 @@ use austa_store::model::Job;
 
 use crate::context::Services;
 use crate::error::{Error, Result};
-use crate::service::{alerts, assistant, inbound, media, outbound, webhooks};
+use crate::service::{alerts, assistant, documents, inbound, media, outbound, webhooks};
 
 pub const KINDS: &[&str] = &[
     webhooks::PROCESS_JOB,
@@ -16,6 +16,7 @@ pub const KINDS: &[&str] = &[
     outbound::MARK_READ_JOB,
     assistant::ANALYZE_JOB,
     alerts::PUSH_JOB,
+    documents::OCR_JOB,
 ];
 
 fn id_of<I: EntityId>(job: &Job, field: &str) -> Result<I> {
@@ -57,6 +58,15 @@ pub async fn handle(services: &Services, job: &Job) -> Result<Option<time::Offse
         alerts::PUSH_JOB => {
             let org: OrganizationId = id_of(job, "organizationId")?;
             alerts::push(services, org, id_of::<AlertId>(job, "alertId")?).await?;
+        }
+        documents::OCR_JOB => {
+            let org: OrganizationId = id_of(job, "organizationId")?;
+            documents::ocr(
+                services,
+                org,
+                id_of::<austa_domain::ids::DocumentId>(job, "documentId")?,
+            )
+            .await?;
         }
         other => return Err(Error::internal(format!("no handler for jobs of kind {other}"))),
     }

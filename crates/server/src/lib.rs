@@ -19,6 +19,7 @@ pub mod metrics;
 pub mod outgoing;
 pub mod seed;
 pub mod service;
+pub mod storage;
 pub mod telemetry;
 pub mod work;
 pub mod workers;

@@ -19,6 +19,8 @@ use std::time::{Duration, Instant};
 
 use sqlx::Connection;
 
+pub mod render;
+
 /// The role that owns every test database: what `austa` connects as in production.
 pub const APP_ROLE: &str = "austa_app";
 const APP_PASSWORD: &str = "austa_app_test_password";
@@ -321,4 +323,106 @@ fn wait_ready(port: u16) -> Result<(), String> {
 /// A PostgreSQL client program (`pg_dump`, `psql`) of the installation the private clusters use.
 pub fn postgres_tool(name: &str) -> Option<PathBuf> {
     find_bindir().map(|dir| dir.join(name)).filter(|p| p.exists())
+}
+
+/// A local S3-compatible server (moto's, from PyPI: `pip install 'moto[server]'`) for this test
+/// process, started once on a free port and stopped when the process is gone.
+#[derive(Debug, Clone)]
+pub struct S3Server {
+    /// `http://127.0.0.1:PORT`: give it as the endpoint; any access key is accepted.
+    pub endpoint: String,
+}
+
+static S3: OnceLock<Option<S3Server>> = OnceLock::new();
+
+/// The S3 server, or `None` (after a message) when moto is not installed, outside CI.
+pub fn s3() -> Option<S3Server> {
+    S3.get_or_init(|| match start_moto() {
+        Ok(server) => Some(server),
+        Err(why) => {
+            if std::env::var("CI").is_ok_and(|v| v == "true") {
+                panic!("an S3-compatible server is required under CI=true but could not be started: {why}");
+            }
+            eprintln!("\n*** S3 tests SKIPPED: {why}. Install it with: pip install 'moto[server]' ***\n");
+            None
+        }
+    })
+    .clone()
+}
+
+fn start_moto() -> Result<S3Server, String> {
+    let port = free_port()?;
+    // Stopped by a watchdog once this process ends, however it ends.
+    let script = format!(
+        "python3 -m moto.server -H 127.0.0.1 -p {port} >/dev/null 2>&1 & server=$!; \
+         while kill -0 {pid} 2>/dev/null && kill -0 $server 2>/dev/null; do sleep 1; done; kill $server 2>/dev/null",
+        pid = std::process::id()
+    );
+    let installed = Command::new("python3")
+        .args(["-c", "import moto.server"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !installed {
+        return Err("python3 cannot import moto.server".into());
+    }
+    Command::new("setsid")
+        .args(["sh", "-c", &script])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start moto_server: {e}"))?;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Ok(S3Server {
+                endpoint: format!("http://127.0.0.1:{port}"),
+            });
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Err("moto_server did not start listening within 60 s".into())
+}
+
+/// Whether the OCR tools are here: Tesseract with its Portuguese model, and poppler's `pdftotext`
+/// and `pdftoppm`. Outside CI a test without them is skipped with a loud message; under
+/// `CI=true` their absence is a failure (`.ci/run` installs them).
+pub fn ocr_tools() -> bool {
+    static FOUND: OnceLock<Result<(), String>> = OnceLock::new();
+    let found = FOUND.get_or_init(|| {
+        let langs = Command::new("tesseract")
+            .arg("--list-langs")
+            .stderr(Stdio::null())
+            .output()
+            .map_err(|e| format!("tesseract: {e}"))?;
+        if !String::from_utf8_lossy(&langs.stdout)
+            .lines()
+            .any(|l| l.trim() == "por")
+        {
+            return Err("tesseract has no Portuguese model (tesseract-ocr-por)".into());
+        }
+        for tool in ["pdftotext", "pdftoppm"] {
+            Command::new(tool)
+                .arg("-v")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .map_err(|e| format!("{tool}: {e}"))?;
+        }
+        Ok(())
+    });
+    match found {
+        Ok(()) => true,
+        Err(why) => {
+            if std::env::var("CI").is_ok_and(|v| v == "true") {
+                panic!("the OCR tools are required under CI=true: {why}");
+            }
+            eprintln!(
+                "\n*** OCR tests SKIPPED: {why}. Install them with: apt-get install tesseract-ocr tesseract-ocr-por poppler-utils ***\n"
+            );
+            false
+        }
+    }
 }

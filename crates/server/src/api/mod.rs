@@ -6,6 +6,7 @@ pub mod audit_logs;
 pub mod auth;
 pub mod authorizations;
 pub mod conversations;
+pub mod documents;
 pub mod extract;
 pub mod idempotency;
 pub mod missions;
@@ -26,6 +27,9 @@ use axum::response::Response;
 
 use crate::context::{Actor, Services};
 use crate::error::{Error, Result};
+
+/// The largest body of an ordinary API request.
+pub const BODY_LIMIT: usize = 3 * 1024 * 1024;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -107,6 +111,20 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(authorizations::list, authorizations::create))
         .routes(routes!(authorizations::get))
         .routes(routes!(authorizations::transition))
+        .routes(routes!(documents::get, documents::delete))
+        .routes(routes!(documents::content))
+        .routes(routes!(documents::verify))
+        .routes(routes!(documents::list))
+        // Everything above takes small bodies; uploads have their own limit below.
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(BODY_LIMIT))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(documents::upload))
+                .layer(axum::extract::DefaultBodyLimit::disable())
+                .layer(tower_http::limit::RequestBodyLimitLayer::new(
+                    crate::service::documents::MAX_BYTES + 64 * 1024,
+                )),
+        )
         .routes(routes!(providers::list, providers::create))
         .routes(routes!(providers::get, providers::update))
         .routes(routes!(conversations::list))

@@ -35,6 +35,7 @@ fn classify(error: &Error) -> (StatusCode, &'static str, &'static str, Option<St
             Some(field.clone()),
         ),
         Error::BadRequest(_) => (S::BAD_REQUEST, "bad_request", "Malformed request", None),
+        Error::TooLarge(_) => (S::PAYLOAD_TOO_LARGE, "too_large", "Too large", None),
         Error::Unauthenticated => (
             S::UNAUTHORIZED,
             "unauthenticated",

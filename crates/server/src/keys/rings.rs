@@ -122,6 +122,11 @@ impl KeyRings {
         Ok(key.wrap(&self.kek, org.as_uuid())?)
     }
 
+    /// Opens a key wrapped by [`KeyRings::wrap`] (a document's own key).
+    pub fn unwrap(&self, wrapped: &[u8], org: OrganizationId, version: u32) -> Result<DataKey> {
+        Ok(DataKey::unwrap(&self.kek, org.as_uuid(), version, wrapped)?)
+    }
+
     pub async fn encrypt(
         &self,
         tx: &mut dyn Tx,

@@ -3,6 +3,7 @@
 //! authorizations, a document and an ERP integration: a row in every table, all encrypted like real
 //! data. The demo organization is found by its CNPJ, so running the seed again changes nothing.
 
+pub mod pdf;
 mod people;
 
 use austa_crypto::envelope::Field;
@@ -29,8 +30,6 @@ pub const DEMO_NAME: &str = "Austa Care Demonstração";
 pub const DEMO_CNPJ: &str = "11.222.333/0001-81";
 pub const DEMO_PHONE_NUMBER_ID: &str = "100200300400500";
 const CLINICAL_FIELD: Field = Field::new("authorizations", "clinical_encrypted");
-const OCR_FIELD: Field = Field::new("documents", "ocr_text_encrypted");
-const FILE_NAME_FIELD: Field = Field::new("documents", "file_name_encrypted");
 const CREDENTIALS_FIELD: Field = Field::new("tasy_integrations", "credentials_encrypted");
 
 #[derive(Serialize)]
@@ -151,7 +150,7 @@ pub async fn demo(services: &Services) -> Result<Outcome> {
             gamification(work, org_id, *patient, &missions, n, now).await?;
         }
         let authorization = authorizations(work, org_id, patient_ids[0], doctor_registration, now).await?;
-        document(work, org_id, patient_ids[0], authorization, now).await?;
+        document(work, patient_ids[0], authorization).await?;
         tasy(work, org_id, now).await?;
         Ok(admin.totp_uri.as_ref().map(|u| u.expose_secret().to_owned()))
     })?;
@@ -713,57 +712,28 @@ async fn authorizations(
     Ok(id)
 }
 
-async fn document(
-    work: &mut Work<'_>,
-    org: OrganizationId,
-    patient: UserId,
-    authorization: AuthorizationId,
-    now: time::OffsetDateTime,
-) -> Result<()> {
-    let id = DocumentId::generate();
-    let keys = &work.services.keys;
-    let ring = keys.get(work.tx(), org).await?;
-    work.tx()
-        .create(&Document {
-            id,
-            organization_id: org,
-            user_id: patient,
-            message_id: None,
-            authorization_id: Some(authorization),
-            document_type: DocumentType::MedicalOrder,
-            file_name_encrypted: Some(ring.encrypt(
-                FILE_NAME_FIELD,
-                id.as_uuid(),
-                b"pedido-hemograma.pdf",
-            )?),
-            mime_type: "application/pdf".into(),
-            size_bytes: 48_213,
-            // SHA-256 of the demo file's bytes (there are none: the demo stores no object).
-            sha256: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855".into(),
-            storage_provider: StorageProvider::Local,
-            storage_key: format!("demo/{id}"),
-            wrapped_key: None,
-            ocr_status: OcrStatus::Completed,
-            ocr_text_encrypted: Some(ring.encrypt(
-                OCR_FIELD,
-                id.as_uuid(),
-                "Solicito hemograma completo. CID M54.5".as_bytes(),
-            )?),
-            ocr_confidence: Some(0.93),
-            extracted_data_encrypted: None,
-            health_keywords: json!(["hemograma"]),
-            verified_by: None,
-            verified_at: None,
-            retention_until: None,
-            created_at: now,
-            updated_at: now,
-            deleted_at: None,
-        })
-        .await?;
-    work.record(
-        AuditEvent::health(AuditAction::Create, "documents", Some(id.as_uuid()))
-            .related("patientId", patient.as_uuid()),
+/// A real medical order (a PDF with a text layer), stored as an upload would be: sealed with its
+/// own key, in the file store, queued for OCR.
+async fn document(work: &mut Work<'_>, patient: UserId, authorization: AuthorizationId) -> Result<()> {
+    let pdf = pdf::text_pdf(
+        &[
+            "PEDIDO DE EXAME",
+            "Paciente em acompanhamento ambulatorial.",
+            "Solicito: hemograma completo e glicemia de jejum.",
+            "Indicação clínica: lombalgia (CID M54.5).",
+            "Dra. Ana Ribeiro - CRM-SP 123456",
+        ],
+        13,
     );
+    let patient = work.tx().get::<User>(patient).await?;
+    let source = crate::service::documents::Source::Upload {
+        file_name: Some("pedido-hemograma.pdf"),
+    };
+    let mut stored =
+        crate::service::documents::store_file(work, &patient, DocumentType::MedicalOrder, &pdf, source)
+            .await?;
+    stored.authorization_id = Some(authorization);
+    work.tx().update(&stored).await?;
     Ok(())
 }
 

@@ -44,6 +44,8 @@ pub struct HealthRecord {
     #[serde(with = "time::serde::rfc3339::option")]
     pub expires_at: Option<OffsetDateTime>,
     pub is_active: bool,
+    /// The document it was read from, when it came from one.
+    pub document_id: Option<austa_domain::ids::DocumentId>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
@@ -501,9 +503,57 @@ fn view(record: HealthData, data: serde_json::Value, notes: Option<String>) -> H
         verified_at: record.verified_at,
         expires_at: record.expires_at,
         is_active: record.is_active,
+        document_id: record.document_id,
         created_at: record.created_at,
         updated_at: record.updated_at,
     }
 }
 
 crate::redacted_debug!(HealthDataChanges);
+
+/// A record read from a document and verified by a provider (source DOCUMENT). The values are
+/// checked like any other; one that is not plausible is skipped, not stored.
+pub async fn create_verified(
+    work: &mut Work<'_>,
+    document: &austa_store::model::Document,
+    data_type: HealthDataType,
+    data: serde_json::Value,
+    provider: ProviderId,
+) -> Result<bool> {
+    let Ok(data) = health_record::validate(data_type, &data) else {
+        return Ok(false);
+    };
+    let now = work.services.clock.now();
+    let id = HealthDataId::generate();
+    let org = document.organization_id;
+    let ring = work.services.keys.get(work.tx(), org).await?;
+    let record = HealthData {
+        id,
+        organization_id: org,
+        user_id: document.user_id,
+        data_type,
+        data_encrypted: ring.encrypt(DATA_FIELD, id.as_uuid(), data.to_string().as_bytes())?,
+        notes_encrypted: None,
+        sensitivity_level: default_sensitivity(data_type),
+        access_level: AccessLevel::Organization,
+        source: DataSource::Document,
+        reliability_score: 0.9,
+        recorded_at: document.created_at,
+        verified_by: Some(provider),
+        verified_at: Some(now),
+        expires_at: None,
+        is_active: true,
+        message_id: document.message_id,
+        document_id: Some(document.id),
+        created_by: match work.actor.principal.subject() {
+            austa_domain::Subject::User(u) => Some(u),
+            _ => None,
+        },
+        created_at: now,
+        updated_at: now,
+        deleted_at: None,
+    };
+    let created = work.tx().create(&record).await?;
+    work.record(event(AuditAction::Create, &created));
+    Ok(true)
+}

@@ -1,10 +1,10 @@
 //! Media of inbound messages: a job asks Meta where the file is, downloads it within the URL's
 //! 5 minutes (asking again when it has expired), checks its SHA-256 against what the webhook and the
-//! media endpoint announced, and keeps it as a `documents` row whose bytes are encrypted on disk
-//! (`AUSTA_MEDIA_DIR`). Idempotent: a message's media is stored once.
+//! media endpoint announced, and keeps it as a document (`service::documents`: type sniffed and
+//! allow-listed, sealed with its own key, in the file store, read by OCR when it is an image or a
+//! PDF). Idempotent: a message's media is stored once.
 
-use austa_crypto::envelope::Field;
-use austa_domain::enums::{DocumentType, OcrStatus, StorageProvider};
+use austa_domain::enums::DocumentType;
 use austa_domain::ids::{DocumentId, MessageId, OrganizationId};
 use austa_domain::{EntityId, Principal};
 use austa_store::model::{Document, Message, Organization};
@@ -17,8 +17,6 @@ use crate::context::Services;
 use crate::error::{Error, Result};
 
 pub const MEDIA_JOB: &str = "whatsapp.download_media";
-pub const CONTENT_FIELD: Field = Field::new("documents", "content");
-const FILE_NAME_FIELD: Field = Field::new("documents", "file_name_encrypted");
 /// Meta refuses inbound files over 100 MB (error 131052).
 pub const MAX_MEDIA_BYTES: u64 = 100 * 1024 * 1024;
 
@@ -99,61 +97,13 @@ pub async fn download(
         ));
     }
 
-    let id = DocumentId::generate();
-    let mime_type = info
-        .mime_type
-        .or_else(|| {
-            announced
-                .get("mime_type")
-                .and_then(|m| m.as_str())
-                .map(str::to_owned)
-        })
-        .unwrap_or_else(|| "application/octet-stream".into());
     let file_name = announced
         .get("filename")
         .and_then(|f| f.as_str())
         .map(str::to_owned);
-    let storage_key = format!("{org}/{id}");
-    let path = services.media_dir.join(&storage_key);
-    let sealed_bytes = ring.encrypt(CONTENT_FIELD, id.as_uuid(), &bytes)?;
-    write_atomically(&path, &sealed_bytes)?;
-    let now = services.clock.now();
-    let document = Document {
-        id,
-        organization_id: org,
-        user_id: message.user_id,
-        message_id: Some(message_id),
-        authorization_id: None,
-        document_type: DocumentType::Other,
-        file_name_encrypted: file_name
-            .map(|n| ring.encrypt(FILE_NAME_FIELD, id.as_uuid(), n.as_bytes()))
-            .transpose()?,
-        mime_type,
-        size_bytes: bytes.len() as i64,
-        sha256: austa_crypto::hex(&digest),
-        storage_provider: StorageProvider::Local,
-        storage_key,
-        wrapped_key: None,
-        ocr_status: if matches!(kind.as_str(), "image" | "document") {
-            OcrStatus::Pending
-        } else {
-            OcrStatus::NotApplicable
-        },
-        ocr_text_encrypted: None,
-        ocr_confidence: None,
-        extracted_data_encrypted: None,
-        health_keywords: serde_json::json!([]),
-        verified_by: None,
-        verified_at: None,
-        retention_until: None,
-        created_at: now,
-        updated_at: now,
-        deleted_at: None,
-    };
-    let _ = scope;
     let actor = crate::context::Actor::system_for(org).with_user_agent("whatsapp-media");
-    let document_ref = &document;
-    let stored = crate::transact!(services, &actor, TxMode::Write, |work| {
+    let (bytes, file_name) = (&bytes, file_name.as_deref());
+    crate::transact!(services, &actor, TxMode::Write, |work| {
         // Another worker may have stored it meanwhile (at-least-once): keep the first.
         let again = work
             .tx()
@@ -162,68 +112,30 @@ pub async fn download(
         if let Some(first) = again.items.into_iter().next() {
             return Ok(Some(first.id));
         }
-        work.tx().create(document_ref).await?;
-        // A document the patient sent counts for gamification (a server-side event).
-        let patient = work
-            .tx()
-            .get::<austa_store::model::User>(document_ref.user_id)
-            .await?;
-        super::gamification::record(
-            work,
-            &patient,
-            super::gamification::Event {
-                kind: super::gamification::kinds::DOCUMENT_SENT,
-                key: format!("document:{id}"),
-                at: now,
-                detail: serde_json::json!({"documentType": austa_domain::Vocabulary::as_str(document_ref.document_type)}),
-            },
-        )
-        .await?;
-        Ok(None)
-    })?;
-    match stored {
-        Some(first) => {
-            let _ = std::fs::remove_file(&path);
-            Ok(Some(first))
+        let patient = work.tx().get::<austa_store::model::User>(message.user_id).await?;
+        let source = super::documents::Source::WhatsApp {
+            message: message_id,
+            file_name,
+        };
+        match super::documents::store_file(work, &patient, DocumentType::Other, bytes, source).await {
+            Ok(stored) => {
+                // A document the patient sent counts for gamification (a server-side event).
+                super::documents::sent(work, &patient, &stored).await?;
+                Ok(Some(stored.id))
+            }
+            // Not a type we keep (a spreadsheet, say): the message stays, the file is not stored.
+            Err(Error::Invalid {
+                code: "unsupported_type",
+                ..
+            }) => {
+                tracing::warn!(organization = %org, message = %message_id, "media of a type that is not kept");
+                Ok(None)
+            }
+            Err(e) => Err(e),
         }
-        None => Ok(Some(id)),
-    }
-}
-
-/// The decrypted bytes of a stored media document.
-pub async fn read(services: &Services, document: &Document) -> Result<Vec<u8>> {
-    let sealed = std::fs::read(services.media_dir.join(&document.storage_key))
-        .map_err(|e| Error::internal(format!("cannot read stored media: {e}")))?;
-    let mut tx = services
-        .store
-        .begin(
-            Principal::system_for(document.organization_id).scope(),
-            TxMode::Read,
-        )
-        .await?;
-    let ring = services.keys.get(tx.as_mut(), document.organization_id).await?;
-    tx.rollback().await?;
-    Ok(ring
-        .decrypt(CONTENT_FIELD, document.id.as_uuid(), &sealed)?
-        .to_vec())
+    })
 }
 
 fn media_error(e: MediaError) -> Error {
     Error::Upstream(e.to_string())
-}
-
-fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
-    let dir = path
-        .parent()
-        .ok_or_else(|| Error::internal("media path without a folder"))?;
-    std::fs::create_dir_all(dir)
-        .map_err(|e| Error::internal(format!("cannot create the media folder: {e}")))?;
-    let temporary = path.with_extension("partial");
-    let mut file =
-        std::fs::File::create(&temporary).map_err(|e| Error::internal(format!("cannot write media: {e}")))?;
-    file.write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .map_err(|e| Error::internal(format!("cannot write media: {e}")))?;
-    std::fs::rename(&temporary, path).map_err(|e| Error::internal(format!("cannot write media: {e}")))
 }

@@ -12,6 +12,7 @@ pub mod break_glass;
 pub mod care_team;
 pub mod consents;
 pub mod conversations;
+pub mod documents;
 pub mod gamification;
 pub mod health_data;
 pub mod inbound;
