@@ -128,7 +128,7 @@ async fn uploads(t: &Target, size: usize, rounds: u32) -> (f64, f64) {
     )
 }
 
-/// Mean seconds to seal `size` bytes as an upload does: a new data key, wrapped, then AES-GCM.
+/// Mean seconds to seal `size` bytes as an upload does: a new data key, wrapped, then XChaCha20-Poly1305.
 fn sealing(size: usize, rounds: u32) -> f64 {
     let kek = austa_crypto::SecretKey::generate().unwrap();
     let file = file_of(size);
