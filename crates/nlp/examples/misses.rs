@@ -1,14 +1,14 @@
 //! Error analysis: prints the messages of a split whose intent or urgency is wrong.
-//! `cargo run -p austa-nlp --example misses -- test|train`
+//! `cargo run -p austa-nlp --example misses -- test|train|holdout`
 use austa_nlp::{Analyzer, dataset};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let analyzer = Analyzer::new()?;
     let split = std::env::args().nth(1).unwrap_or_else(|| "test".into());
-    let set = if split == "train" {
-        dataset::train()?
-    } else {
-        dataset::test()?
+    let set = match split.as_str() {
+        "train" => dataset::train()?,
+        "holdout" => dataset::holdout()?,
+        _ => dataset::test()?,
     };
     println!("{}", austa_nlp::eval::evaluate(&analyzer, &set));
     for l in &set {

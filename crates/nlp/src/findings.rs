@@ -39,9 +39,14 @@ impl Findings {
         for (count, spans) in cues.iter_mut().zip(&cue_spans) {
             *count = u8::try_from(spans.len()).unwrap_or(u8::MAX);
         }
-        // Idioms ("vou me matar de estudar", "desmaiei de sono") are not findings.
+        // Idioms ("vou me matar de estudar", "desmaiei de sono") are not findings, nor what a
+        // medicine is for ("o remedio de convulsao dele").
         let idioms = &cue_spans[Cue::Idiom as usize];
-        let literal = |m: &Match| !idioms.iter().any(|i| i.start < m.end && m.start < i.end);
+        let purposes = &cue_spans[Cue::Purpose as usize];
+        let literal = |m: &Match| {
+            !idioms.iter().any(|i| i.start < m.end && m.start < i.end)
+                && !purposes.iter().any(|p| p.end == m.start)
+        };
         let symptom_matches: Vec<Match> = lexicon.symptoms.find(words).into_iter().filter(literal).collect();
         let medication_matches = lexicon.medications.find(words);
         let condition_matches = lexicon.conditions.find(words);
@@ -59,16 +64,24 @@ impl Findings {
             })
             .filter_map(|i| sentences.get(i).copied())
             .collect();
+        let clauses = clause_numbers(words);
         let in_sentence = |cue: Cue, sentence: usize| {
             cue_spans[cue as usize]
                 .iter()
                 .any(|c| sentences.get(c.start) == Some(&sentence))
                 || (cue == Cue::History && past_years.contains(&sentence))
         };
-        // History, an event already cared for, or a "what if" anywhere in the sentence makes a
-        // finding "not now", unless its own clause says it is happening now ("teve avc ano
-        // passado e agora esta com a boca torta de novo").
-        let clauses = clause_numbers(words);
+        // History or a "what if" reaches a finding in its own clause or after it in the sentence;
+        // a clause that follows tells something else ("esta com dor no peito, ja teve infarto").
+        let reaches = |cue: Cue, m: &Match, sentence: usize, clause: usize| {
+            cue_spans[cue as usize].iter().any(|c| {
+                sentences.get(c.start) == Some(&sentence)
+                    && (clauses.get(c.start) == Some(&clause) || c.start < m.start)
+            }) || (cue == Cue::History && past_years.contains(&sentence))
+        };
+        // An event already cared for anywhere in the sentence, or history or a "what if" before
+        // it, makes a finding "not now", unless its own clause says it is happening now ("teve
+        // avc ano passado e agora esta com a boca torta de novo").
         let in_clause = |cue: Cue, clause: usize| {
             cue_spans[cue as usize]
                 .iter()
@@ -84,7 +97,8 @@ impl Findings {
                 return false;
             }
             in_sentence(Cue::Resolved, sentence)
-                || ((in_sentence(Cue::History, sentence) || in_sentence(Cue::Hypothetical, sentence))
+                || ((reaches(Cue::History, m, sentence, clause)
+                    || reaches(Cue::Hypothetical, m, sentence, clause))
                     && !in_clause(Cue::Now, clause))
         };
         let negate = |ms: Vec<Match>| -> Vec<Found> {

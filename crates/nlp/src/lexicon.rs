@@ -47,6 +47,8 @@ pub enum Cue {
     Hypothetical,
     Idiom,
     Again,
+    /// What a medicine is for (`remedio de convulsao`): the words after it are not a finding.
+    Purpose,
 }
 
 pub const CUE_NAMES: &[(&str, Cue)] = &[
@@ -81,6 +83,7 @@ pub const CUE_NAMES: &[(&str, Cue)] = &[
     ("hypothetical", Cue::Hypothetical),
     ("idiom", Cue::Idiom),
     ("again", Cue::Again),
+    ("purpose", Cue::Purpose),
 ];
 
 pub const CUE_COUNT: usize = CUE_NAMES.len();

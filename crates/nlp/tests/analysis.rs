@@ -102,6 +102,29 @@ fn red_flags_are_always_emergencies() {
         ),
         ("saturacao 84", RedFlag::LowOxygen),
         ("socorro meu pai nao esta respirando", RedFlag::LifeThreat),
+        // Kinds the first independent holdout found missing (written anew here, not copied).
+        (
+            "meu marido ta com dor no peito e suando frio, ele ja fez cateterismo",
+            RedFlag::ChestPain,
+        ),
+        (
+            "minha filha deixou um bilhete de despedida e se trancou no banheiro",
+            RedFlag::Suicide,
+        ),
+        (
+            "as vezes penso que seria bom se eu nao acordasse mais",
+            RedFlag::Suicide,
+        ),
+        (
+            "meu avo ta deitado no quintal e nao responde quando a gente chama",
+            RedFlag::Unconscious,
+        ),
+        ("a crise de epilepsia do meu irmao nao para", RedFlag::Seizure),
+        ("a nenem ficou durinha e tremendo, ta com febre", RedFlag::Seizure),
+        (
+            "achei tres caixas de clonazepam vazias e minha vo ta muito sonolenta",
+            RedFlag::Poisoning,
+        ),
     ];
     for (text, flag) in cases {
         let a = analyze(text);
@@ -121,6 +144,9 @@ fn hard_negatives_are_not_emergencies() {
         "quantos pontos eu tenho?",
         "pressao 12 por 8 hoje",
         "glicemia 98 em jejum",
+        "o remedio de convulsao do meu filho acabou, como pego outra receita?",
+        "quero falar com uma pessoa, esse robo nao entende nada",
+        "se eu desmaiar na academia o plano cobre a remocao?",
     ] {
         let a = analyze(text);
         assert_ne!(a.urgency, Urgency::Emergency, "{text}");
