@@ -334,6 +334,23 @@ async fn prescription_pdf_is_stored_sealed_read_and_verified(w: World) {
     let (s, mime, bytes) = w.content(&id).await;
     assert_eq!((s, mime.as_str()), (StatusCode::OK, "application/pdf"));
     assert_eq!(bytes, pdf);
+    // The download is in the audit log, marked as the file itself.
+    let (s, audit) = w
+        .call(
+            reqwest::Method::GET,
+            &format!("/audit-logs?entityType=documents&entityId={id}&action=READ"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{audit}");
+    assert!(
+        audit["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["details"]["content"] == true),
+        "{audit}"
+    );
 
     // A provider verifies: the medicines become health records of the patient, from the document.
     let (s, v) = w
