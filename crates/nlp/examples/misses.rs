@@ -8,6 +8,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let set = match split.as_str() {
         "train" => dataset::train()?,
         "holdout" => dataset::holdout()?,
+        "holdout2" => dataset::holdout2()?,
         _ => dataset::test()?,
     };
     println!("{}", austa_nlp::eval::evaluate(&analyzer, &set));

@@ -49,6 +49,7 @@ impl Findings {
         };
         let symptom_matches: Vec<Match> = lexicon.symptoms.find(words).into_iter().filter(literal).collect();
         let medication_matches = lexicon.medications.find(words);
+        let medication_starts: Vec<usize> = medication_matches.iter().map(|m| m.start).collect();
         let condition_matches = lexicon.conditions.find(words);
         let mut spans: Vec<(usize, usize)> = symptom_matches
             .iter()
@@ -132,7 +133,7 @@ impl Findings {
             durations: durations::extract(words),
             cues,
             cue_spans,
-            pills_taken: pills_taken(words),
+            pills_taken: pills_taken(words, &medication_starts),
         }
     }
 
@@ -273,11 +274,14 @@ const SWALLOW: &[&str] = &[
     "ingerir",
 ];
 
-fn pills_taken(words: &Words) -> f64 {
+/// `tomei 20 comprimidos`, `engoli uns 30 paracetamol`: a count of pills, or of a medicine named
+/// right after the number.
+fn pills_taken(words: &Words, medications: &[usize]) -> f64 {
     let mut most: f64 = 0.0;
     for i in 0..words.len() {
         let Some(n) = words.number(i) else { continue };
-        let pills = (i + 1..(i + 3).min(words.len())).any(|j| PILLS.contains(&words.form(j)));
+        let pills = (i + 1..(i + 3).min(words.len()))
+            .any(|j| PILLS.contains(&words.form(j)) || (j == i + 1 && medications.contains(&j)));
         let swallowed = (i.saturating_sub(3)..i).any(|j| SWALLOW.contains(&words.form(j)));
         if pills && swallowed {
             most = most.max(n);

@@ -130,6 +130,7 @@ pub const HEART_CUES: &[&str] = &[
 ];
 pub const SATURATION_CUES: &[&str] = &[
     "saturacao",
+    "oxigenacao",
     "saturando",
     "oxigenio",
     "oximetro",

@@ -125,6 +125,26 @@ fn red_flags_are_always_emergencies() {
             "achei tres caixas de clonazepam vazias e minha vo ta muito sonolenta",
             RedFlag::Poisoning,
         ),
+        // And the second one.
+        (
+            "meu filho ta com crise de asma e nao consegue terminar a frase",
+            RedFlag::LifeThreat,
+        ),
+        ("minha boca ta ficando roxa e to sem ar", RedFlag::LifeThreat),
+        ("tomei uns 40 dipirona agora pouco", RedFlag::Poisoning),
+        (
+            "ta saindo sangue do corte na perna sem parar faz meia hora",
+            RedFlag::SevereBleeding,
+        ),
+        ("o mundo seria mais leve se eu nao existisse", RedFlag::Suicide),
+        (
+            "obrigado por tudo, amanha nao vou estar mais aqui",
+            RedFlag::Suicide,
+        ),
+        (
+            "meu braco direito e a perna direita ficaram fracos do nada",
+            RedFlag::Stroke,
+        ),
     ];
     for (text, flag) in cases {
         let a = analyze(text);
