@@ -9,6 +9,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "train" => dataset::train()?,
         "holdout" => dataset::holdout()?,
         "holdout2" => dataset::holdout2()?,
+        "holdout3" => dataset::holdout3()?,
         _ => dataset::test()?,
     };
     println!("{}", austa_nlp::eval::evaluate(&analyzer, &set));

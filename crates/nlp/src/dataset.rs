@@ -12,6 +12,8 @@ pub const TEST_JSONL: &str = include_str!("../../../data/nlp/test.jsonl");
 pub const HOLDOUT_JSONL: &str = include_str!("../../../data/nlp/holdout.jsonl");
 /// A second one, by yet another hand, measured only: nothing was changed after reading it.
 pub const HOLDOUT2_JSONL: &str = include_str!("../../../data/nlp/holdout2.jsonl");
+/// A third, measured only: nothing in the analyser was changed after reading it.
+pub const HOLDOUT3_JSONL: &str = include_str!("../../../data/nlp/holdout3.jsonl");
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct LabelledSymptom {
@@ -62,4 +64,8 @@ pub fn holdout() -> Result<Vec<Labelled>, LoadError> {
 
 pub fn holdout2() -> Result<Vec<Labelled>, LoadError> {
     parse(HOLDOUT2_JSONL)
+}
+
+pub fn holdout3() -> Result<Vec<Labelled>, LoadError> {
+    parse(HOLDOUT3_JSONL)
 }

@@ -30,6 +30,8 @@ pub struct Findings {
     pub cue_spans: Vec<Vec<Match>>,
     /// The largest number of pills said to be taken at once (`tomei 20 comprimidos`).
     pub pills_taken: f64,
+    /// Doses of one medicine taken again and again (`tomou 3 vezes o remedio`).
+    pub repeated_doses: f64,
 }
 
 impl Findings {
@@ -94,7 +96,10 @@ impl Findings {
             };
             // "de novo" beats even care already received; "agora" beats history and "what if"
             // ("estou bem agora" is no recurrence).
-            if in_clause(Cue::Again, clause) {
+            let hypothetical_before = cue_spans[Cue::Hypothetical as usize]
+                .iter()
+                .any(|c| clauses.get(c.start) == Some(&clause) && c.start < m.start);
+            if in_clause(Cue::Again, clause) && !hypothetical_before {
                 return false;
             }
             in_sentence(Cue::Resolved, sentence)
@@ -134,6 +139,7 @@ impl Findings {
             cues,
             cue_spans,
             pills_taken: pills_taken(words, &medication_starts),
+            repeated_doses: repeated_doses(words),
         }
     }
 
@@ -273,6 +279,16 @@ const SWALLOW: &[&str] = &[
     "tomei", "tomou", "tomar", "tomaram", "tomado", "engoli", "engoliu", "engolir", "ingeri", "ingeriu",
     "ingerir",
 ];
+
+/// `tomou 3 vezes o remedio`: a number of times right after a verb of taking.
+fn repeated_doses(words: &Words) -> f64 {
+    (1..words.len().saturating_sub(1))
+        .filter(|&i| {
+            words.is(i + 1, "vezes") && (i.saturating_sub(2)..i).any(|j| SWALLOW.contains(&words.form(j)))
+        })
+        .filter_map(|i| words.number(i))
+        .fold(0.0, f64::max)
+}
 
 /// `tomei 20 comprimidos`, `engoli uns 30 paracetamol`: a count of pills, or of a medicine named
 /// right after the number.

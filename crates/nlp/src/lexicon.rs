@@ -49,6 +49,10 @@ pub enum Cue {
     Again,
     /// What a medicine is for (`remedio de convulsao`): the words after it are not a finding.
     Purpose,
+    /// Sudden onset (`do nada`, `de repente`).
+    Sudden,
+    /// At rest or with no effort at all (`parado`, `nem ate o banheiro`).
+    Rest,
 }
 
 pub const CUE_NAMES: &[(&str, Cue)] = &[
@@ -84,6 +88,8 @@ pub const CUE_NAMES: &[(&str, Cue)] = &[
     ("idiom", Cue::Idiom),
     ("again", Cue::Again),
     ("purpose", Cue::Purpose),
+    ("sudden", Cue::Sudden),
+    ("rest", Cue::Rest),
 ];
 
 pub const CUE_COUNT: usize = CUE_NAMES.len();

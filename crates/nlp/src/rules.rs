@@ -92,6 +92,8 @@ pub const RED_FLAG_SYMPTOMS: &[&str] = &[
 
 /// Pills swallowed at once that make an overdose (a double dose is a question, not this).
 const OVERDOSE_PILLS: f64 = 8.0;
+/// Times one medicine was taken in a row that make an overdose when symptoms follow.
+const REPEATED_DOSES: f64 = 3.0;
 
 fn red_flag(lex: &Lexicon, f: &Findings) -> Option<RedFlag> {
     let has = |name: &str| f.has_current_symptom(lex, name);
@@ -106,6 +108,10 @@ fn red_flag(lex: &Lexicon, f: &Findings) -> Option<RedFlag> {
         return Some(RedFlag::Stroke);
     }
     if f.cue(Cue::Poison) || f.pills_taken >= OVERDOSE_PILLS {
+        return Some(RedFlag::Poisoning);
+    }
+    // The same medicine taken three times or more, and feeling it: an overdose.
+    if f.repeated_doses >= REPEATED_DOSES && f.affirmed_symptoms() > 0 {
         return Some(RedFlag::Poisoning);
     }
     if f.cue(Cue::Critical) {
@@ -146,6 +152,10 @@ fn red_flag(lex: &Lexicon, f: &Findings) -> Option<RedFlag> {
     {
         return Some(RedFlag::Stroke);
     }
+    // Confusion that came on suddenly is a stroke sign on its own (or a bleed, a low sugar).
+    if has("confusão mental") && f.cue(Cue::Sudden) {
+        return Some(RedFlag::Stroke);
+    }
     // An allergic reaction that reaches the breath: anaphylaxis.
     if has("falta de ar") && (has("manchas na pele") || has("coceira")) {
         return Some(RedFlag::Anaphylaxis);
@@ -164,7 +174,8 @@ fn red_flag(lex: &Lexicon, f: &Findings) -> Option<RedFlag> {
     if (has("sangramento") || has("sangue na urina")) && f.cue(Cue::Severe) {
         return Some(RedFlag::SevereBleeding);
     }
-    if has("falta de ar") && f.cue(Cue::EmergencyWord) {
+    // Breathless with an alarm word, or at rest / unable to make the smallest effort.
+    if has("falta de ar") && (f.cue(Cue::EmergencyWord) || f.cue(Cue::Rest)) {
         return Some(RedFlag::SevereBreathlessness);
     }
     None

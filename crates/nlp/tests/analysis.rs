@@ -145,6 +145,27 @@ fn red_flags_are_always_emergencies() {
             "meu braco direito e a perna direita ficaram fracos do nada",
             RedFlag::Stroke,
         ),
+        // And the third.
+        (
+            "to juntando os remedios da gaveta, vou tomar tudo de uma vez hoje a noite",
+            RedFlag::Suicide,
+        ),
+        (
+            "meu tio de repente ficou confuso e nao reconhece a propria casa",
+            RedFlag::Stroke,
+        ),
+        (
+            "to com falta de ar mesmo deitado, piorou desde ontem",
+            RedFlag::SevereBreathlessness,
+        ),
+        (
+            "meu pai tomou 4 vezes o remedio do coracao sem querer e ta muito tonto",
+            RedFlag::Poisoning,
+        ),
+        (
+            "sinto o peito doer e o braco esquerdo ta dormente",
+            RedFlag::ChestPain,
+        ),
     ];
     for (text, flag) in cases {
         let a = analyze(text);
@@ -167,6 +188,8 @@ fn hard_negatives_are_not_emergencies() {
         "o remedio de convulsao do meu filho acabou, como pego outra receita?",
         "quero falar com uma pessoa, esse robo nao entende nada",
         "se eu desmaiar na academia o plano cobre a remocao?",
+        "o que devo fazer se minha filha tiver febre alta de novo?",
+        "ontem tive uma tontura forte, ja fui no hospital e esta tudo bem",
     ] {
         let a = analyze(text);
         assert_ne!(a.urgency, Urgency::Emergency, "{text}");
