@@ -375,6 +375,15 @@ async fn prescription_pdf_is_stored_sealed_read_and_verified(w: World) {
         (s, again["code"].as_str()),
         (StatusCode::CONFLICT, Some("already_verified"))
     );
+    // The verification counts for the patient's missions, once; a staff upload did not.
+    let actor = Actor::system_for(w.org);
+    let events: Vec<austa_store::model::GamificationEvent> =
+        austa_server::transact!(&w.services, &actor, austa_store::TxMode::Read, |work| {
+            Ok(work.tx().list(&austa_store::ListQuery::first(50)).await?.items)
+        })
+        .unwrap();
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["document_verified"], "{kinds:?}");
     let (s, records) = w
         .call(
             reqwest::Method::GET,

@@ -721,6 +721,20 @@ pub async fn verify(work: &mut Work<'_>, id: DocumentId, input: Verification) ->
             .detail("verified", true)
             .detail("healthRecords", created),
     );
+    // A document the care team confirmed counts for the patient's missions (e.g. "send your
+    // prescription"): a server-side event, once per document.
+    let patient = work.tx().get::<User>(saved.user_id).await?;
+    super::gamification::record(
+        work,
+        &patient,
+        super::gamification::Event {
+            kind: super::gamification::kinds::DOCUMENT_VERIFIED,
+            key: format!("document-verified:{id}"),
+            at: now,
+            detail: json!({"documentType": saved.document_type.as_str()}),
+        },
+    )
+    .await?;
     view(work, saved).await
 }
 
