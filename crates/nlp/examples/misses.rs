@@ -10,6 +10,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "holdout" => dataset::holdout()?,
         "holdout2" => dataset::holdout2()?,
         "holdout3" => dataset::holdout3()?,
+        "holdout4" => dataset::holdout4()?,
         _ => dataset::test()?,
     };
     println!("{}", austa_nlp::eval::evaluate(&analyzer, &set));

@@ -16,27 +16,6 @@ const HEDGES: &[&str] = &[
     "uns", "umas", "mais", "de", "quase", "uma", "um", "cerca", "tipo", "menos", "pelo", "bem",
 ];
 
-fn number_word(w: &str) -> Option<u32> {
-    Some(match w {
-        "um" | "uma" => 1,
-        "dois" | "duas" => 2,
-        "tres" => 3,
-        "quatro" => 4,
-        "cinco" => 5,
-        "seis" => 6,
-        "sete" => 7,
-        "oito" => 8,
-        "nove" => 9,
-        "dez" => 10,
-        "onze" => 11,
-        "doze" => 12,
-        "quinze" => 15,
-        "vinte" => 20,
-        "trinta" => 30,
-        _ => return None,
-    })
-}
-
 /// ISO designator of a unit word, and whether it is a time (after `T`).
 fn unit(w: &str) -> Option<(&'static str, bool)> {
     Some(match w {
@@ -89,7 +68,7 @@ pub fn extract(words: &Words) -> Vec<Duration> {
                 .number(j)
                 .filter(|v| v.fract() == 0.0 && *v >= 1.0 && *v <= 100.0)
                 .map(|v| v as u32)
-                .or_else(|| number_word(words.form(j)));
+                .or_else(|| crate::text::number_word(words.form(j)));
             // `ha uma semana`: the hedge loop stopped on `uma` because a unit follows it.
             if let (Some(count), Some(u)) = (count, unit(words.form(j + 1))) {
                 out.push(Duration {

@@ -51,8 +51,11 @@ pub enum Cue {
     Purpose,
     /// Sudden onset (`do nada`, `de repente`).
     Sudden,
-    /// At rest or with no effort at all (`parado`, `nem ate o banheiro`).
+    /// Breathlessness that is severe: at rest, with no effort at all, or despite the inhaler
+    /// (`parado`, `nem ate o banheiro`, `usei o aerolin … e nao melhora`).
     Rest,
+    /// A wrong dose given (`10 ml em vez de 10 gotas`): an overdose in a baby.
+    WrongDose,
 }
 
 pub const CUE_NAMES: &[(&str, Cue)] = &[
@@ -90,6 +93,7 @@ pub const CUE_NAMES: &[(&str, Cue)] = &[
     ("purpose", Cue::Purpose),
     ("sudden", Cue::Sudden),
     ("rest", Cue::Rest),
+    ("wrongdose", Cue::WrongDose),
 ];
 
 pub const CUE_COUNT: usize = CUE_NAMES.len();

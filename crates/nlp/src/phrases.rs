@@ -207,11 +207,35 @@ impl<'a> Words<'a> {
         self.form(i) == word
     }
 
+    /// A number in digits, or written in words: `dezoito por doze`, `uns vinte comprimidos`,
+    /// `sessenta e quatro`, `cento e vinte por oitenta`. Words below ten count only after `por`/`x`
+    /// (`doze por oito`): elsewhere they are mostly counts and articles ("dois comprimidos").
     pub fn number(&self, i: usize) -> Option<f64> {
-        match self.folded.tokens.get(i)?.kind {
-            Kind::Number(v) => Some(v),
-            _ => None,
+        if let Kind::Number(v) = self.folded.tokens.get(i)?.kind {
+            return Some(v);
         }
+        let word = |j: usize| crate::text::number_word(self.form(j));
+        let form = self.form(i);
+        // The units of a compound were read with its tens.
+        if i >= 2 && self.is(i - 1, "e") && (word(i - 2).is_some_and(|t| t >= 20) || self.is(i - 2, "cento"))
+        {
+            return None;
+        }
+        if form == "cento" {
+            return self
+                .is(i + 1, "e")
+                .then(|| self.number(i + 2))
+                .flatten()
+                .map(|rest| 100.0 + rest);
+        }
+        let n = word(i)?;
+        if n >= 20 && n % 10 == 0 && self.is(i + 1, "e") {
+            if let Some(unit) = word(i + 2).filter(|u| *u < 10) {
+                return Some(f64::from(n + unit));
+            }
+        }
+        let after_by = i > 0 && (self.is(i - 1, "por") || self.is(i - 1, "x"));
+        (n >= 10 || (n >= 2 && after_by)).then_some(f64::from(n))
     }
 }
 

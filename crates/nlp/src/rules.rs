@@ -92,6 +92,8 @@ pub const RED_FLAG_SYMPTOMS: &[&str] = &[
 
 /// Pills swallowed at once that make an overdose (a double dose is a question, not this).
 const OVERDOSE_PILLS: f64 = 8.0;
+/// Pills at once that make an overdose when symptoms follow.
+const OVERDOSE_PILLS_WITH_SYMPTOMS: f64 = 5.0;
 /// Times one medicine was taken in a row that make an overdose when symptoms follow.
 const REPEATED_DOSES: f64 = 3.0;
 
@@ -110,8 +112,12 @@ fn red_flag(lex: &Lexicon, f: &Findings) -> Option<RedFlag> {
     if f.cue(Cue::Poison) || f.pills_taken >= OVERDOSE_PILLS {
         return Some(RedFlag::Poisoning);
     }
-    // The same medicine taken three times or more, and feeling it: an overdose.
-    if f.repeated_doses >= REPEATED_DOSES && f.affirmed_symptoms() > 0 {
+    // Fewer pills, or the same medicine taken three times or more, and feeling it: an overdose.
+    // A wrong dose given to a baby is one whatever it feels.
+    let feeling_it = f.affirmed_symptoms() > 0;
+    if (f.repeated_doses >= REPEATED_DOSES || f.pills_taken >= OVERDOSE_PILLS_WITH_SYMPTOMS) && feeling_it
+        || (f.cue(Cue::WrongDose) && f.cue(Cue::Baby))
+    {
         return Some(RedFlag::Poisoning);
     }
     if f.cue(Cue::Critical) {

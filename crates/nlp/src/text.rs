@@ -243,6 +243,41 @@ fn tokenize(text: &str) -> Vec<Token> {
     tokens
 }
 
+/// A number written as a word (folded): `dezoito` → 18. Compounds (`vinte e cinco`) are not read.
+pub fn number_word(w: &str) -> Option<u32> {
+    Some(match w {
+        "um" | "uma" => 1,
+        "dois" | "duas" => 2,
+        "tres" => 3,
+        "quatro" => 4,
+        "cinco" => 5,
+        "seis" => 6,
+        "sete" => 7,
+        "oito" => 8,
+        "nove" => 9,
+        "dez" => 10,
+        "onze" => 11,
+        "doze" => 12,
+        "treze" => 13,
+        "catorze" | "quatorze" => 14,
+        "quinze" => 15,
+        "dezesseis" => 16,
+        "dezessete" => 17,
+        "dezoito" => 18,
+        "dezenove" => 19,
+        "vinte" => 20,
+        "trinta" => 30,
+        "quarenta" => 40,
+        "cinquenta" => 50,
+        "sessenta" => 60,
+        "setenta" => 70,
+        "oitenta" => 80,
+        "noventa" => 90,
+        "cem" => 100,
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -102,6 +102,8 @@ pub const GLUCOSE_CUES: &[&str] = &[
     "glicemica",
     "destro",
     "diabetes",
+    "diabetico",
+    "diabetica",
     "jejum",
 ];
 pub const TEMPERATURE_CUES: &[&str] = &[
@@ -427,6 +429,30 @@ mod tests {
             vec![("oxygen_saturation", "93".to_owned())]
         );
         assert_eq!(vitals("batimento 110"), vec![("heart_rate", "110".to_owned())]);
+    }
+
+    #[test]
+    fn numbers_in_words() {
+        assert_eq!(
+            vitals("pressao dezoito por doze"),
+            vec![("blood_pressure", "180/120".to_owned())]
+        );
+        assert_eq!(
+            vitals("doze por oito a pressao"),
+            vec![("blood_pressure", "120/80".to_owned())]
+        );
+        assert_eq!(
+            vitals("a saturacao ta oitenta e cinco"),
+            vec![("oxygen_saturation", "85".to_owned())]
+        );
+        assert_eq!(
+            vitals("peso deu sessenta e quatro"),
+            vec![("weight", "64".to_owned())]
+        );
+        assert!(
+            vitals("tomo dois comprimidos de pressao").is_empty(),
+            "a count is not a reading"
+        );
     }
 
     #[test]

