@@ -229,10 +229,12 @@ impl<'a> Words<'a> {
                 .map(|rest| 100.0 + rest);
         }
         let n = word(i)?;
-        if n >= 20 && n % 10 == 0 && self.is(i + 1, "e") {
-            if let Some(unit) = word(i + 2).filter(|u| *u < 10) {
-                return Some(f64::from(n + unit));
-            }
+        if n >= 20
+            && n % 10 == 0
+            && self.is(i + 1, "e")
+            && let Some(unit) = word(i + 2).filter(|u| *u < 10)
+        {
+            return Some(f64::from(n + unit));
         }
         let after_by = i > 0 && (self.is(i - 1, "por") || self.is(i - 1, "x"));
         (n >= 10 || (n >= 2 && after_by)).then_some(f64::from(n))
