@@ -14,8 +14,11 @@ pub const HOLDOUT_JSONL: &str = include_str!("../../../data/nlp/holdout.jsonl");
 pub const HOLDOUT2_JSONL: &str = include_str!("../../../data/nlp/holdout2.jsonl");
 /// A third, measured only: nothing in the analyser was changed after reading it.
 pub const HOLDOUT3_JSONL: &str = include_str!("../../../data/nlp/holdout3.jsonl");
-/// A fourth, kept unread: only its scores are looked at, so it stays a measure of unseen text.
+/// A fourth, read after measuring like the first three.
 pub const HOLDOUT4_JSONL: &str = include_str!("../../../data/nlp/holdout4.jsonl");
+/// A fifth, kept UNREAD: only its scores are looked at (never the messages or the misses), so it
+/// stays a measure of text the rules have not seen. Read it only when a sixth replaces it.
+pub const HOLDOUT5_JSONL: &str = include_str!("../../../data/nlp/holdout5.jsonl");
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct LabelledSymptom {
@@ -56,6 +59,16 @@ pub fn train() -> Result<Vec<Labelled>, LoadError> {
     parse(TRAIN_JSONL)
 }
 
+/// Everything the intent model learns from: the train split and the four holdouts that were read
+/// (2 033 messages by five writers). The test split and the unread fifth holdout only measure.
+pub fn development() -> Result<Vec<Labelled>, LoadError> {
+    let mut all = train()?;
+    for set in [HOLDOUT_JSONL, HOLDOUT2_JSONL, HOLDOUT3_JSONL, HOLDOUT4_JSONL] {
+        all.extend(parse(set)?);
+    }
+    Ok(all)
+}
+
 pub fn test() -> Result<Vec<Labelled>, LoadError> {
     parse(TEST_JSONL)
 }
@@ -74,4 +87,8 @@ pub fn holdout3() -> Result<Vec<Labelled>, LoadError> {
 
 pub fn holdout4() -> Result<Vec<Labelled>, LoadError> {
     parse(HOLDOUT4_JSONL)
+}
+
+pub fn holdout5() -> Result<Vec<Labelled>, LoadError> {
+    parse(HOLDOUT5_JSONL)
 }

@@ -73,9 +73,9 @@ impl Analyzer {
         SHARED.get_or_init(Analyzer::new).as_ref()
     }
 
-    /// Lexicons from `data/nlp`, models trained on the train split.
+    /// Lexicons from `data/nlp`, models trained on the development data (`dataset::development`).
     pub fn new() -> Result<Self, LoadError> {
-        Self::trained_on(&dataset::train()?)
+        Self::trained_on(&dataset::development()?)
     }
 
     /// Lexicons from `data/nlp`, models trained on `train` (cross-validation trains on folds).

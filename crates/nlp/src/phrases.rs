@@ -148,6 +148,8 @@ pub struct Words<'a> {
     pub ids: Vec<Option<WordId>>,
     /// The form used by the model: the resolved word, or the expanded surface.
     pub forms: Vec<&'a str>,
+    /// Each token's number, read once (digits or words; see [`Words::number`]).
+    numbers: Vec<Option<f64>>,
 }
 
 impl<'a> Words<'a> {
@@ -180,7 +182,14 @@ impl<'a> Words<'a> {
             ids.push(id);
             forms.push(id.map(|id| vocab.word(id)).unwrap_or(form));
         }
-        Words { folded, ids, forms }
+        let mut words = Words {
+            folded,
+            ids,
+            forms,
+            numbers: Vec::new(),
+        };
+        words.numbers = (0..n).map(|i| words.read_number(i)).collect();
+        words
     }
 
     pub fn len(&self) -> usize {
@@ -211,6 +220,10 @@ impl<'a> Words<'a> {
     /// `sessenta e quatro`, `cento e vinte por oitenta`. Words below ten count only after `por`/`x`
     /// (`doze por oito`): elsewhere they are mostly counts and articles ("dois comprimidos").
     pub fn number(&self, i: usize) -> Option<f64> {
+        self.numbers.get(i).copied().flatten()
+    }
+
+    fn read_number(&self, i: usize) -> Option<f64> {
         if let Kind::Number(v) = self.folded.tokens.get(i)?.kind {
             return Some(v);
         }
@@ -224,7 +237,7 @@ impl<'a> Words<'a> {
         if form == "cento" {
             return self
                 .is(i + 1, "e")
-                .then(|| self.number(i + 2))
+                .then(|| self.read_number(i + 2))
                 .flatten()
                 .map(|rest| 100.0 + rest);
         }
