@@ -11,8 +11,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "holdout2" => dataset::holdout2()?,
         "holdout3" => dataset::holdout3()?,
         "holdout4" => dataset::holdout4()?,
-        "holdout5" => {
-            return Err("holdout5 is kept unread: measure it with `cargo test -p austa-nlp --test metrics -- --nocapture`".into());
+        "holdout5" => dataset::holdout5()?,
+        "holdout6" => {
+            return Err("holdout6 is kept unread: measure it with `cargo test -p austa-nlp --test metrics -- --nocapture`".into());
         }
         _ => dataset::test()?,
     };

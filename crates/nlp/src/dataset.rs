@@ -16,9 +16,11 @@ pub const HOLDOUT2_JSONL: &str = include_str!("../../../data/nlp/holdout2.jsonl"
 pub const HOLDOUT3_JSONL: &str = include_str!("../../../data/nlp/holdout3.jsonl");
 /// A fourth, read after measuring like the first three.
 pub const HOLDOUT4_JSONL: &str = include_str!("../../../data/nlp/holdout4.jsonl");
-/// A fifth, kept UNREAD: only its scores are looked at (never the messages or the misses), so it
-/// stays a measure of text the rules have not seen. Read it only when a sixth replaces it.
+/// A fifth, read after measuring (once the sixth existed to replace it).
 pub const HOLDOUT5_JSONL: &str = include_str!("../../../data/nlp/holdout5.jsonl");
+/// A sixth, kept UNREAD: only its scores are looked at (never the messages or the misses), so it
+/// stays a measure of text the rules have not seen. Read it only when a seventh replaces it.
+pub const HOLDOUT6_JSONL: &str = include_str!("../../../data/nlp/holdout6.jsonl");
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct LabelledSymptom {
@@ -59,11 +61,17 @@ pub fn train() -> Result<Vec<Labelled>, LoadError> {
     parse(TRAIN_JSONL)
 }
 
-/// Everything the intent model learns from: the train split and the four holdouts that were read
-/// (2 033 messages by five writers). The test split and the unread fifth holdout only measure.
+/// Everything the intent model learns from: the train split and the five holdouts that were read
+/// (2 333 messages by six writers). The test split and the unread sixth holdout only measure.
 pub fn development() -> Result<Vec<Labelled>, LoadError> {
     let mut all = train()?;
-    for set in [HOLDOUT_JSONL, HOLDOUT2_JSONL, HOLDOUT3_JSONL, HOLDOUT4_JSONL] {
+    for set in [
+        HOLDOUT_JSONL,
+        HOLDOUT2_JSONL,
+        HOLDOUT3_JSONL,
+        HOLDOUT4_JSONL,
+        HOLDOUT5_JSONL,
+    ] {
         all.extend(parse(set)?);
     }
     Ok(all)
@@ -91,4 +99,8 @@ pub fn holdout4() -> Result<Vec<Labelled>, LoadError> {
 
 pub fn holdout5() -> Result<Vec<Labelled>, LoadError> {
     parse(HOLDOUT5_JSONL)
+}
+
+pub fn holdout6() -> Result<Vec<Labelled>, LoadError> {
+    parse(HOLDOUT6_JSONL)
 }

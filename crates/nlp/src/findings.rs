@@ -32,11 +32,17 @@ pub struct Findings {
     pub pills_taken: f64,
     /// Doses of one medicine taken again and again (`tomou 3 vezes o remedio`).
     pub repeated_doses: f64,
+    /// A poisoning or a life-threatening sign said of now (not "teve overdose mes passado, ja ta
+    /// bem em casa", not "engasgou mas ja botou pra fora").
+    pub poison_now: bool,
+    pub critical_now: bool,
 }
 
 impl Findings {
     pub fn new(lexicon: &Lexicon, words: &Words) -> Self {
-        let cue_spans = lexicon.cue_matches(words);
+        let mut cue_spans = lexicon.cue_matches(words);
+        // "ja passou de 5 minutos" is a duration, not something that is over.
+        cue_spans[Cue::Resolved as usize].retain(|c| !words.is(c.end, "de"));
         let mut cues = [0u8; CUE_COUNT];
         for (count, spans) in cues.iter_mut().zip(&cue_spans) {
             *count = u8::try_from(spans.len()).unwrap_or(u8::MAX);
@@ -60,27 +66,33 @@ impl Findings {
             .collect();
         spans.sort_unstable();
         let sentences = sentence_numbers(words);
-        // `em 2020`: a past year dates its sentence.
+        // `em 2020`: a past year dates what it reaches, as any history cue does.
         let past_years: Vec<usize> = (1..words.len())
             .filter(|&i| {
                 words.is(i - 1, "em") && words.number(i).is_some_and(|y| (1950.0..=2025.0).contains(&y))
             })
-            .filter_map(|i| sentences.get(i).copied())
+            .collect();
+        let past_year_sentences: Vec<usize> = past_years
+            .iter()
+            .filter_map(|&i| sentences.get(i).copied())
             .collect();
         let clauses = clause_numbers(words);
         let in_sentence = |cue: Cue, sentence: usize| {
             cue_spans[cue as usize]
                 .iter()
                 .any(|c| sentences.get(c.start) == Some(&sentence))
-                || (cue == Cue::History && past_years.contains(&sentence))
+                || (cue == Cue::History && past_year_sentences.contains(&sentence))
         };
         // History or a "what if" reaches a finding in its own clause or after it in the sentence;
         // a clause that follows tells something else ("esta com dor no peito, ja teve infarto").
+        let reaches_from = |at: usize, m: &Match, sentence: usize, clause: usize| {
+            sentences.get(at) == Some(&sentence) && (clauses.get(at) == Some(&clause) || at < m.start)
+        };
         let reaches = |cue: Cue, m: &Match, sentence: usize, clause: usize| {
-            cue_spans[cue as usize].iter().any(|c| {
-                sentences.get(c.start) == Some(&sentence)
-                    && (clauses.get(c.start) == Some(&clause) || c.start < m.start)
-            }) || (cue == Cue::History && past_years.contains(&sentence))
+            cue_spans[cue as usize]
+                .iter()
+                .any(|c| reaches_from(c.start, m, sentence, clause))
+                || (cue == Cue::History && past_years.iter().any(|&y| reaches_from(y, m, sentence, clause)))
         };
         // An event already cared for anywhere in the sentence, or history or a "what if" before
         // it, makes a finding "not now", unless its own clause says it is happening now ("teve
@@ -130,7 +142,11 @@ impl Findings {
             }
             out
         };
+        let said_of_now = |cue: Cue| cue_spans[cue as usize].iter().any(|c| !not_now(c));
+        let (poison_now, critical_now) = (said_of_now(Cue::Poison), said_of_now(Cue::Critical));
         Findings {
+            poison_now,
+            critical_now,
             symptoms: negate(symptom_matches),
             medications: negate(medication_matches),
             conditions: negate(condition_matches),
@@ -264,6 +280,8 @@ fn iso_days(iso: &str) -> f64 {
 }
 
 const PILLS: &[&str] = &[
+    "bolinhas",
+    "bolinha",
     "comprimidos",
     "comprimido",
     "capsulas",

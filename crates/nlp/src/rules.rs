@@ -109,7 +109,7 @@ fn red_flag(lex: &Lexicon, f: &Findings) -> Option<RedFlag> {
     if has("fraqueza em um lado do corpo") || has("paralisia facial") || has("dificuldade para falar") {
         return Some(RedFlag::Stroke);
     }
-    if f.cue(Cue::Poison) || f.pills_taken >= OVERDOSE_PILLS {
+    if f.poison_now || f.pills_taken >= OVERDOSE_PILLS {
         return Some(RedFlag::Poisoning);
     }
     // Fewer pills, or the same medicine taken three times or more, and feeling it: an overdose.
@@ -120,7 +120,7 @@ fn red_flag(lex: &Lexicon, f: &Findings) -> Option<RedFlag> {
     {
         return Some(RedFlag::Poisoning);
     }
-    if f.cue(Cue::Critical) {
+    if f.critical_now {
         return Some(RedFlag::LifeThreat);
     }
     if has("inchaço na garganta") {

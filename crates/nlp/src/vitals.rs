@@ -104,6 +104,9 @@ pub const GLUCOSE_CUES: &[&str] = &[
     "diabetes",
     "diabetico",
     "diabetica",
+    "hipoglicemia",
+    "hiperglicemia",
+    "dedo",
     "jejum",
 ];
 pub const TEMPERATURE_CUES: &[&str] = &[

@@ -196,6 +196,35 @@ fn red_flags_are_always_emergencies() {
             "o corte no pe nao para de sangrar, o sangue nao estanca",
             RedFlag::SevereBleeding,
         ),
+        // And the fifth.
+        (
+            "ta um cheiro de gas forte aqui em casa e meu filho ta com dor de cabeca",
+            RedFlag::Poisoning,
+        ),
+        (
+            "a crise do meu marido ja passou de 10 minutos e ele continua se debatendo",
+            RedFlag::Seizure,
+        ),
+        (
+            "minha tia ta com uma agonia no peito e suando frio",
+            RedFlag::ChestPain,
+        ),
+        (
+            "meu avo so mexe um lado do corpo desde agora pouco",
+            RedFlag::Stroke,
+        ),
+        (
+            "deixei tudo arrumado, ja separei os comprimidos pra hoje a noite",
+            RedFlag::Suicide,
+        ),
+        (
+            "meu sobrinho engoliu umas 12 bolinhas do remedio do vovo",
+            RedFlag::Poisoning,
+        ),
+        (
+            "ele teve infarto em 2018 e agora ta com aperto no peito e suando",
+            RedFlag::ChestPain,
+        ),
     ];
     for (text, flag) in cases {
         let a = analyze(text);
@@ -222,6 +251,9 @@ fn hard_negatives_are_not_emergencies() {
         "ontem tive uma tontura forte, ja fui no hospital e esta tudo bem",
         "usei a bombinha dois jatos depois do futebol, ja passou o chiado",
         "pressao doze por oito hoje de manha",
+        "meu primo teve overdose ano passado, hoje ja ta bem em casa",
+        "tive convulsao quando era pequeno, isso volta?",
+        "meu olho ta roxo porque bati na porta kkk",
     ] {
         let a = analyze(text);
         assert_ne!(a.urgency, Urgency::Emergency, "{text}");
