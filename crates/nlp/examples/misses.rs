@@ -12,8 +12,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "holdout3" => dataset::holdout3()?,
         "holdout4" => dataset::holdout4()?,
         "holdout5" => dataset::holdout5()?,
-        "holdout6" => {
-            return Err("holdout6 is kept unread: measure it with `cargo test -p austa-nlp --test metrics -- --nocapture`".into());
+        "holdout6" => dataset::holdout6()?,
+        "holdout7" => {
+            return Err("holdout7 is kept unread: measure it with `cargo test -p austa-nlp --test metrics -- --nocapture`".into());
         }
         _ => dataset::test()?,
     };

@@ -36,6 +36,8 @@ pub struct Findings {
     /// bem em casa", not "engasgou mas ja botou pra fora").
     pub poison_now: bool,
     pub critical_now: bool,
+    /// A baby, or a child of twelve or under (`meu filho de 4 anos`).
+    pub young_child: bool,
 }
 
 impl Findings {
@@ -144,9 +146,11 @@ impl Findings {
         };
         let said_of_now = |cue: Cue| cue_spans[cue as usize].iter().any(|c| !not_now(c));
         let (poison_now, critical_now) = (said_of_now(Cue::Poison), said_of_now(Cue::Critical));
+        let young_child = !cue_spans[Cue::Baby as usize].is_empty() || young_child(words);
         Findings {
             poison_now,
             critical_now,
+            young_child,
             symptoms: negate(symptom_matches),
             medications: negate(medication_matches),
             conditions: negate(condition_matches),
@@ -215,6 +219,11 @@ impl Findings {
 
     pub fn vital(&self, kind: VitalKind) -> impl Iterator<Item = &Vital> {
         self.vitals.iter().filter(move |v| v.kind == kind)
+    }
+
+    /// The last reading of a kind in the message.
+    pub fn latest(&self, kind: VitalKind) -> Option<&Vital> {
+        self.vital(kind).max_by_key(|v| v.start)
     }
 
     pub fn has_condition(&self, lexicon: &Lexicon, code: &str) -> bool {
@@ -297,6 +306,19 @@ const SWALLOW: &[&str] = &[
     "tomei", "tomou", "tomar", "tomaram", "tomado", "engoli", "engoliu", "engolir", "ingeri", "ingeriu",
     "ingerir",
 ];
+
+const CHILDREN: &[&str] = &[
+    "filho", "filha", "neto", "neta", "sobrinho", "sobrinha", "menino", "menina", "crianca", "guri", "guria",
+];
+
+/// `meu filho de 4 anos`: a child word, then an age of twelve or under.
+fn young_child(words: &Words) -> bool {
+    (1..words.len()).any(|i| {
+        (words.is(i, "anos") || words.is(i, "aninhos"))
+            && words.number(i - 1).is_some_and(|n| n <= 12.0)
+            && (i.saturating_sub(5)..i).any(|j| CHILDREN.contains(&words.form(j)))
+    })
+}
 
 /// `tomou 3 vezes o remedio`: a number of times right after a verb of taking.
 fn repeated_doses(words: &Words) -> f64 {

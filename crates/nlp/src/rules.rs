@@ -133,18 +133,25 @@ fn red_flag(lex: &Lexicon, f: &Findings) -> Option<RedFlag> {
         return Some(RedFlag::Unconscious);
     }
     let symptomatic = f.affirmed_symptoms() > 0;
-    if f.vital(VitalKind::Glucose)
-        .any(|g| g.value > 400.0 || (g.value < 54.0 && symptomatic))
+    // The latest reading of each kind is the patient's state now ("ontem deu 480, hoje 160").
+    if f.latest(VitalKind::Glucose)
+        .is_some_and(|g| g.value > 400.0 || (g.value < 54.0 && symptomatic))
     {
         return Some(RedFlag::ExtremeGlucose);
     }
-    if f.vital(VitalKind::BloodPressure)
-        .any(|bp| (bp.value >= 180.0 || bp.diastolic >= 120.0) && symptomatic)
+    if f.latest(VitalKind::BloodPressure)
+        .is_some_and(|bp| (bp.value >= 180.0 || bp.diastolic >= 120.0) && symptomatic)
     {
         return Some(RedFlag::HypertensiveCrisis);
     }
-    if f.vital(VitalKind::OxygenSaturation).any(|s| s.value < 90.0) {
+    if f.latest(VitalKind::OxygenSaturation)
+        .is_some_and(|s| s.value < 90.0)
+    {
         return Some(RedFlag::LowOxygen);
+    }
+    // A young child who swallowed someone's pills: poison centre whatever the count.
+    if f.young_child && f.pills_taken >= 1.0 {
+        return Some(RedFlag::Poisoning);
     }
     // Sudden confusion with vomiting, headache, sweating or numbness: a stroke, a bleed,
     // hypoglycaemia, an intoxication. Whatever it is, SAMU.

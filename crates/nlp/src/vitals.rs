@@ -105,6 +105,8 @@ pub const GLUCOSE_CUES: &[&str] = &[
     "diabetico",
     "diabetica",
     "hipoglicemia",
+    "sensor",
+    "libre",
     "hiperglicemia",
     "dedo",
     "jejum",

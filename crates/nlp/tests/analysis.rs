@@ -225,6 +225,27 @@ fn red_flags_are_always_emergencies() {
             "ele teve infarto em 2018 e agora ta com aperto no peito e suando",
             RedFlag::ChestPain,
         ),
+        // And the sixth.
+        (
+            "minha neta de 3 anos pegou o remedio da bolsa e engoliu 2 comprimidos",
+            RedFlag::Poisoning,
+        ),
+        (
+            "o sensor de glicose marcou 38 e eu to suando e tremendo",
+            RedFlag::ExtremeGlucose,
+        ),
+        (
+            "meu tio bebeu e apagou no chao, ninguem consegue acordar ele",
+            RedFlag::Unconscious,
+        ),
+        (
+            "depois da injecao senti a garganta apertar e coceira no corpo",
+            RedFlag::Anaphylaxis,
+        ),
+        (
+            "dor queimando no peito que vai pro braco esquerdo",
+            RedFlag::ChestPain,
+        ),
     ];
     for (text, flag) in cases {
         let a = analyze(text);
@@ -254,6 +275,8 @@ fn hard_negatives_are_not_emergencies() {
         "meu primo teve overdose ano passado, hoje ja ta bem em casa",
         "tive convulsao quando era pequeno, isso volta?",
         "meu olho ta roxo porque bati na porta kkk",
+        "ontem a glicemia deu 450, tomei insulina e hoje ta 140",
+        "acabei a cartela toda do anticoncepcional, emendo a proxima?",
     ] {
         let a = analyze(text);
         assert_ne!(a.urgency, Urgency::Emergency, "{text}");
