@@ -242,7 +242,18 @@ fn main() {
         let store = austa_store_sqlite::SqliteStore::open(&dir.join("austa.db"))
             .await
             .unwrap();
-        let pool = store.pool().clone();
+        // The floor's own connections (the store's schema pool has one).
+        let pool = sqlx::sqlite::SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(
+                sqlx::sqlite::SqliteConnectOptions::new()
+                    .filename(dir.join("austa.db"))
+                    .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+                    .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(10)),
+            )
+            .await
+            .unwrap();
         run("SQLite", Arc::new(store), Backend::Sqlite(pool)).await;
         let _ = std::fs::remove_dir_all(&dir);
         match austa_testkit::postgres().await {

@@ -197,21 +197,118 @@ async fn a_database_from_a_newer_binary_is_refused_postgres() {
 #[tokio::test]
 async fn sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout() {
     let (store, _dir) = sqlite().await;
-    let mut conn = store.pool().acquire().await.unwrap();
-    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
-        .fetch_one(&mut *conn)
+    let settings = store.settings().await.unwrap();
+    assert_eq!(settings.journal_mode, "wal");
+    assert!(settings.foreign_keys);
+    assert_eq!(settings.synchronous, "1", "NORMAL");
+    assert!(settings.busy_timeout_ms >= 5000, "{settings:?}");
+}
+
+/// Another process holding SQLite's write lock makes a writer wait, not fail — and the wait does not
+/// hold up the runtime (this test runs on one thread: the holder's release below must still run).
+#[tokio::test]
+async fn a_sqlite_writer_waits_for_another_processs_lock_without_blocking_the_runtime() {
+    let (store, _dir) = sqlite().await;
+    store.migrate_up(None).await.unwrap();
+    let mut other = store.pool().acquire().await.unwrap();
+    sqlx::query("BEGIN IMMEDIATE").execute(&mut *other).await.unwrap();
+    let released = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let release = {
+        let released = released.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            released.store(true, std::sync::atomic::Ordering::SeqCst);
+            sqlx::query("COMMIT").execute(&mut *other).await.unwrap();
+        })
+    };
+    let tx = store
+        .begin(Principal::system().scope(), TxMode::Write)
         .await
         .unwrap();
-    let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
-        .fetch_one(&mut *conn)
+    assert!(released.load(std::sync::atomic::Ordering::SeqCst));
+    tx.commit().await.unwrap();
+    release.await.unwrap();
+}
+
+/// A transaction dropped without commit (an error, a cancelled request) rolls back and gives its
+/// connection back: many more than the pool holds, one after the other, all succeed and none keeps
+/// its write.
+#[tokio::test]
+async fn a_dropped_sqlite_transaction_rolls_back_and_frees_its_connection() {
+    let (store, _dir) = sqlite().await;
+    store.migrate_up(None).await.unwrap();
+    let org = austa_store_conformance::fixtures::organization();
+    for _ in 0..40 {
+        let mut tx = store
+            .begin(Principal::system().scope(), TxMode::Write)
+            .await
+            .unwrap();
+        tx.create(&org).await.unwrap();
+        drop(tx);
+        let mut read = store
+            .begin(Principal::system().scope(), TxMode::Read)
+            .await
+            .unwrap();
+        assert!(
+            read.find::<austa_store::model::Organization>(org.id)
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+    let mut tx = store
+        .begin(Principal::system().scope(), TxMode::Write)
         .await
         .unwrap();
-    let busy: i64 = sqlx::query_scalar("PRAGMA busy_timeout")
-        .fetch_one(&mut *conn)
+    tx.create(&org).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut read = store
+        .begin(Principal::system().scope(), TxMode::Read)
         .await
         .unwrap();
-    assert_eq!((mode.as_str(), fk), ("wal", 1));
-    assert!(busy >= 5000, "busy_timeout {busy}");
+    assert!(
+        read.find::<austa_store::model::Organization>(org.id)
+            .await
+            .unwrap()
+            .is_some()
+    );
+}
+
+/// The in-memory database is one database for all of the store's connections (schema and data).
+#[tokio::test]
+async fn the_sqlite_memory_store_keeps_one_database() {
+    let store = SqliteStore::memory().await.unwrap();
+    store.migrate_up(None).await.unwrap();
+    let org = austa_store_conformance::fixtures::organization();
+    let mut tx = store
+        .begin(Principal::system().scope(), TxMode::Write)
+        .await
+        .unwrap();
+    tx.create(&org).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut read = store
+        .begin(Principal::system().scope(), TxMode::Read)
+        .await
+        .unwrap();
+    assert!(
+        read.find::<austa_store::model::Organization>(org.id)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // A second memory store is a different database.
+    let other = SqliteStore::memory().await.unwrap();
+    other.migrate_up(None).await.unwrap();
+    let mut read = other
+        .begin(Principal::system().scope(), TxMode::Read)
+        .await
+        .unwrap();
+    assert!(
+        read.find::<austa_store::model::Organization>(org.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 #[tokio::test]

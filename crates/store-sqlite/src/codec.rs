@@ -3,14 +3,11 @@
 //! JSON as text.
 
 use austa_store::{Kind, StoreError, StoreResult, TableDef, Value};
-use sqlx::sqlite::{SqliteArguments, SqliteRow};
-use sqlx::{Row, Sqlite};
+use rusqlite::types::{Value as SqlValue, ValueRef};
 use time::format_description::BorrowedFormatItem;
 use time::macros::format_description;
 use time::{Date, OffsetDateTime, PrimitiveDateTime};
 use uuid::Uuid;
-
-type Query<'q> = sqlx::query::Query<'q, Sqlite, SqliteArguments>;
 
 const INSTANT: &[BorrowedFormatItem<'static>] =
     format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
@@ -26,18 +23,18 @@ pub fn format_instant(t: OffsetDateTime) -> StoreResult<String> {
 }
 
 /// SQLite is dynamically typed (tables are STRICT), so the column kind is not needed to bind.
-pub fn bind(query: Query<'_>, _kind: Kind, value: Value) -> StoreResult<Query<'_>> {
+pub fn to_sql(value: Value) -> StoreResult<SqlValue> {
     Ok(match value {
-        Value::Null => query.bind(Option::<String>::None),
-        Value::Bool(b) => query.bind(i64::from(b)),
-        Value::Int(i) => query.bind(i),
-        Value::Float(f) => query.bind(f),
-        Value::Text(s) => query.bind(s),
-        Value::Uuid(u) => query.bind(u.hyphenated().to_string()),
-        Value::Time(t) => query.bind(format_instant(t)?),
-        Value::Date(d) => query.bind(d.format(DATE).map_err(|e| StoreError::Decode(e.to_string()))?),
-        Value::Json(j) => query.bind(j.to_string()),
-        Value::Bytes(b) => query.bind(b),
+        Value::Null => SqlValue::Null,
+        Value::Bool(b) => SqlValue::Integer(i64::from(b)),
+        Value::Int(i) => SqlValue::Integer(i),
+        Value::Float(f) => SqlValue::Real(f),
+        Value::Text(s) => SqlValue::Text(s),
+        Value::Uuid(u) => SqlValue::Text(u.hyphenated().to_string()),
+        Value::Time(t) => SqlValue::Text(format_instant(t)?),
+        Value::Date(d) => SqlValue::Text(d.format(DATE).map_err(|e| StoreError::Decode(e.to_string()))?),
+        Value::Json(j) => SqlValue::Text(j.to_string()),
+        Value::Bytes(b) => SqlValue::Blob(b),
     })
 }
 
@@ -45,32 +42,36 @@ fn decode_error(table: &TableDef, column: &str, why: impl std::fmt::Display) -> 
     StoreError::Decode(format!("{}.{column}: {why}", table.name))
 }
 
-pub fn decode_row(table: &TableDef, row: &SqliteRow) -> StoreResult<Vec<Value>> {
+pub fn decode_row(table: &TableDef, row: &rusqlite::Row<'_>) -> StoreResult<Vec<Value>> {
     table
         .columns
         .iter()
         .enumerate()
         .map(|(i, col)| {
             let err = |e: &dyn std::fmt::Display| decode_error(table, col.name, e);
-            let value = match col.kind {
-                Kind::Bool => row
-                    .try_get::<Option<i64>, _>(i)
-                    .map(|v| v.map(|b| Value::Bool(b != 0))),
-                Kind::Int => row.try_get::<Option<i64>, _>(i).map(|v| v.map(Value::Int)),
-                Kind::Float => row.try_get::<Option<f64>, _>(i).map(|v| v.map(Value::Float)),
-                Kind::Text => row.try_get::<Option<String>, _>(i).map(|v| v.map(Value::Text)),
-                Kind::Bytes => row.try_get::<Option<Vec<u8>>, _>(i).map(|v| v.map(Value::Bytes)),
-                Kind::Uuid | Kind::Time | Kind::Date | Kind::Json => {
-                    let text = row.try_get::<Option<String>, _>(i).map_err(|e| err(&e))?;
-                    return match text {
-                        None => Ok(Value::Null),
-                        Some(text) => parse_text(col.kind, &text).map_err(|e| err(&e)),
-                    };
-                }
-            };
-            value.map(|v| v.unwrap_or(Value::Null)).map_err(|e| err(&e))
+            let raw = row.get_ref(i).map_err(|e| err(&e))?;
+            decode(col.kind, raw).map_err(|e| err(&e))
         })
         .collect()
+}
+
+fn decode(kind: Kind, raw: ValueRef<'_>) -> Result<Value, String> {
+    let text = |bytes: &[u8]| {
+        std::str::from_utf8(bytes)
+            .map(str::to_owned)
+            .map_err(|e| e.to_string())
+    };
+    match (kind, raw) {
+        (_, ValueRef::Null) => Ok(Value::Null),
+        (Kind::Bool, ValueRef::Integer(i)) => Ok(Value::Bool(i != 0)),
+        (Kind::Int, ValueRef::Integer(i)) => Ok(Value::Int(i)),
+        (Kind::Float, ValueRef::Real(f)) => Ok(Value::Float(f)),
+        (Kind::Float, ValueRef::Integer(i)) => Ok(Value::Float(i as f64)),
+        (Kind::Text, ValueRef::Text(t)) => text(t).map(Value::Text),
+        (Kind::Bytes, ValueRef::Blob(b)) => Ok(Value::Bytes(b.to_vec())),
+        (Kind::Uuid | Kind::Time | Kind::Date | Kind::Json, ValueRef::Text(t)) => parse_text(kind, &text(t)?),
+        (kind, other) => Err(format!("a {:?} where a {kind:?} was expected", other.data_type())),
+    }
 }
 
 fn parse_text(kind: Kind, text: &str) -> Result<Value, String> {
@@ -106,5 +107,14 @@ mod tests {
         assert!(fa < fb && fb < fc);
         assert_eq!(fa, "2023-11-14T22:13:20.000000Z");
         assert_eq!(parse_text(Kind::Time, &fb).unwrap(), Value::Time(b));
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_storage_class_is_a_decode_error_not_a_panic() {
+        assert!(decode(Kind::Int, ValueRef::Text(b"12")).is_err());
+        assert!(decode(Kind::Text, ValueRef::Text(&[0xff, 0xfe])).is_err());
+        assert!(decode(Kind::Uuid, ValueRef::Text(b"not-a-uuid")).is_err());
+        assert_eq!(decode(Kind::Bool, ValueRef::Integer(1)), Ok(Value::Bool(true)));
+        assert_eq!(decode(Kind::Json, ValueRef::Null), Ok(Value::Null));
     }
 }

@@ -1,36 +1,45 @@
 //! The embedded SQLite backend: one file, WAL journal, foreign keys on, a busy timeout so writers
 //! queue instead of failing. Tenant isolation is the store's `organization_id` condition on every
 //! statement (SQLite has no row-level security).
+//!
+//! Transactions run on rusqlite connections, statement by statement on the caller's thread
+//! (`connections.rs`); sqlx keeps the schema (its migrator and `_sqlx_migrations` table, shared with
+//! the PostgreSQL backend's tooling).
 
 mod codec;
+mod connections;
 mod errors;
+mod tx;
 
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_trait::async_trait;
 use austa_domain::TenantScope;
 use austa_store::migrations::{newer_database_message, refuse_newer, status};
-use austa_store::sql::{self, Dialect, ListQuery, Page, Statement};
-use austa_store::{Backend, MigrationStatus, Store, StoreError, StoreResult, TableDef, Tx, TxMode, Value};
+use austa_store::{Backend, MigrationStatus, Store, StoreError, StoreResult, Tx, TxMode};
+use sqlx::Row;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{AssertSqlSafe, Row, Sqlite, Transaction};
 use time::OffsetDateTime;
-use uuid::Uuid;
 
+use connections::{BUSY_TIMEOUT, Connections, Target};
 pub use errors::map_error;
+use errors::map_rusqlite;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
-/// How long a writer waits for another to finish before giving up.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// Connections for transactions on a database file: a few more than the cores, since a connection
+/// stays lent while its request awaits other work (the audit writer, the network).
+const FILE_CONNECTIONS: usize = 8;
 
 pub struct SqliteStore {
+    /// The schema's connections (migrations).
     pool: SqlitePool,
+    /// The transactions' connections.
+    connections: Arc<Connections>,
     /// One writer at a time within this process (see [`Store::begin`]).
     writer: Arc<tokio::sync::Mutex<()>>,
 }
@@ -44,30 +53,40 @@ impl SqliteStore {
             })?;
         }
         let options = SqliteConnectOptions::new().filename(path).create_if_missing(true);
-        Self::connect(options, 8).await.map_err(|e| match e {
-            StoreError::Unavailable(reason) => StoreError::Unavailable(format!(
-                "cannot open the SQLite database {}: {reason}",
-                path.display()
-            )),
-            other => other,
-        })
+        Self::connect(options, Target::File(path.to_owned()), FILE_CONNECTIONS)
+            .await
+            .map_err(|e| match e {
+                StoreError::Unavailable(reason) => StoreError::Unavailable(format!(
+                    "cannot open the SQLite database {}: {reason}",
+                    path.display()
+                )),
+                other => other,
+            })
     }
 
-    /// A private in-memory database (one connection, so every query sees the same data).
+    /// A private in-memory database, named uniquely and shared by this store's connections (one for
+    /// transactions, so every query sees the same data; the schema's pool keeps it alive).
     pub async fn memory() -> StoreResult<Self> {
-        let options = SqliteConnectOptions::from_str("sqlite::memory:").map_err(map_error)?;
-        Self::connect(options, 1).await
+        let name = format!("file:austa-memory-{}", uuid::Uuid::now_v7().simple());
+        let options = SqliteConnectOptions::from_str("sqlite::memory:")
+            .map_err(map_error)?
+            .filename(&name)
+            .in_memory(true)
+            .shared_cache(true);
+        Self::connect(options, Target::Memory(name), 1).await
     }
 
-    async fn connect(options: SqliteConnectOptions, max: u32) -> StoreResult<Self> {
+    async fn connect(options: SqliteConnectOptions, target: Target, max: usize) -> StoreResult<Self> {
         let options = options
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(BUSY_TIMEOUT);
         let pool = SqlitePoolOptions::new()
-            .max_connections(max)
+            .max_connections(1)
             .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
             .connect_with(options)
             .await
             .map_err(map_error)?;
@@ -77,12 +96,36 @@ impl SqliteStore {
         probe.rollback().await.map_err(map_error)?;
         Ok(Self {
             pool,
+            connections: Connections::open(target, max)?,
             writer: Arc::new(tokio::sync::Mutex::new(())),
         })
     }
 
+    /// The schema's connection (migrations; also for tests that must act as another process).
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    /// The settings a transaction's connection runs with.
+    pub async fn settings(&self) -> StoreResult<ConnectionSettings> {
+        let conn = self.connections.acquire().await?;
+        let pragma = |name: &str| -> StoreResult<String> {
+            conn.query_row(&format!("PRAGMA {name}"), [], |row| {
+                row.get::<_, rusqlite::types::Value>(0)
+            })
+            .map(|v| match v {
+                rusqlite::types::Value::Integer(i) => i.to_string(),
+                rusqlite::types::Value::Text(t) => t,
+                other => format!("{other:?}"),
+            })
+            .map_err(map_rusqlite)
+        };
+        Ok(ConnectionSettings {
+            journal_mode: pragma("journal_mode")?,
+            foreign_keys: pragma("foreign_keys")? == "1",
+            synchronous: pragma("synchronous")?,
+            busy_timeout_ms: pragma("busy_timeout")?.parse().unwrap_or(0),
+        })
     }
 
     /// Refuses a database migrated by a newer binary before the migrator takes its lock; returns the
@@ -121,6 +164,16 @@ impl SqliteStore {
     }
 }
 
+/// See [`SqliteStore::settings`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionSettings {
+    pub journal_mode: String,
+    pub foreign_keys: bool,
+    /// `PRAGMA synchronous`: 1 is NORMAL (in WAL mode, durable at every checkpoint and crash-safe).
+    pub synchronous: String,
+    pub busy_timeout_ms: u64,
+}
+
 fn known_migrations() -> Vec<(i64, String)> {
     MIGRATOR
         .iter()
@@ -144,11 +197,8 @@ impl Store for SqliteStore {
     }
 
     async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .map_err(map_error)?;
-        Ok(())
+        let conn = self.connections.acquire().await?;
+        conn.execute_batch("SELECT 1").map_err(map_rusqlite)
     }
 
     async fn migration_status(&self) -> StoreResult<MigrationStatus> {
@@ -193,134 +243,12 @@ impl Store for SqliteStore {
             TxMode::Read => None,
             TxMode::Write => Some(self.writer.clone().lock_owned().await),
         };
-        let tx = match mode {
-            TxMode::Read => self.pool.begin().await,
-            TxMode::Write => self.pool.begin_with("BEGIN IMMEDIATE").await,
-        }
-        .map_err(map_error)?;
-        Ok(Box::new(SqliteTx {
-            tx,
-            scope,
-            _writer: writer,
-        }))
+        let conn = self.connections.acquire().await?;
+        Ok(Box::new(tx::SqliteTx::begin(conn, scope, mode, writer).await?))
     }
 
     async fn close(&self) {
+        self.connections.close();
         self.pool.close().await;
-    }
-}
-
-struct SqliteTx {
-    tx: Transaction<'static, Sqlite>,
-    scope: TenantScope,
-    /// Held until the transaction ends (declared last: dropped after the transaction).
-    _writer: Option<tokio::sync::OwnedMutexGuard<()>>,
-}
-
-impl SqliteTx {
-    async fn fetch(&mut self, table: &TableDef, stmt: Statement) -> StoreResult<Vec<Vec<Value>>> {
-        let mut query = sqlx::query(AssertSqlSafe(stmt.sql));
-        for (kind, value) in stmt.binds {
-            query = codec::bind(query, kind, value)?;
-        }
-        let rows = query
-            .fetch_all(&mut *self.tx)
-            .await
-            .map_err(|e| errors::map_table_error(table, e))?;
-        rows.iter().map(|r| codec::decode_row(table, r)).collect()
-    }
-
-    async fn execute(&mut self, table: &TableDef, stmt: Statement) -> StoreResult<u64> {
-        let mut query = sqlx::query(AssertSqlSafe(stmt.sql));
-        for (kind, value) in stmt.binds {
-            query = codec::bind(query, kind, value)?;
-        }
-        let done = query
-            .execute(&mut *self.tx)
-            .await
-            .map_err(|e| errors::map_table_error(table, e))?;
-        Ok(done.rows_affected())
-    }
-}
-
-#[async_trait]
-impl Tx for SqliteTx {
-    fn scope(&self) -> TenantScope {
-        self.scope
-    }
-
-    async fn insert_row(&mut self, table: &'static TableDef, row: Vec<Value>) -> StoreResult<Vec<Value>> {
-        let stmt = sql::insert(Dialect::Sqlite, table, &self.scope, row)?;
-        self.fetch(table, stmt)
-            .await?
-            .into_iter()
-            .next()
-            .ok_or(StoreError::NotFound)
-    }
-
-    async fn insert_rows(
-        &mut self,
-        table: &'static TableDef,
-        rows: Vec<Vec<Value>>,
-    ) -> StoreResult<Vec<Vec<Value>>> {
-        let expected = rows.len();
-        let stmt = sql::insert_many(Dialect::Sqlite, table, &self.scope, rows)?;
-        let inserted = self.fetch(table, stmt).await?;
-        if inserted.len() != expected {
-            return Err(StoreError::Decode(format!(
-                "{} of {expected} rows inserted",
-                inserted.len()
-            )));
-        }
-        Ok(inserted)
-    }
-
-    async fn get_row(&mut self, table: &'static TableDef, id: Uuid) -> StoreResult<Option<Vec<Value>>> {
-        let stmt = sql::select_by_id(Dialect::Sqlite, table, &self.scope, id);
-        Ok(self.fetch(table, stmt).await?.into_iter().next())
-    }
-
-    async fn lock_row(&mut self, table: &'static TableDef, id: Uuid) -> StoreResult<Option<Vec<Value>>> {
-        let stmt = sql::select_by_id_for_update(Dialect::Sqlite, table, &self.scope, id);
-        Ok(self.fetch(table, stmt).await?.into_iter().next())
-    }
-
-    async fn update_row(&mut self, table: &'static TableDef, row: Vec<Value>) -> StoreResult<Vec<Value>> {
-        let stmt = sql::update(Dialect::Sqlite, table, &self.scope, row)?;
-        self.fetch(table, stmt)
-            .await?
-            .into_iter()
-            .next()
-            .ok_or(StoreError::NotFound)
-    }
-
-    async fn soft_delete_row(
-        &mut self,
-        table: &'static TableDef,
-        id: Uuid,
-        at: OffsetDateTime,
-    ) -> StoreResult<()> {
-        let stmt = sql::soft_delete(Dialect::Sqlite, table, &self.scope, id, at)?;
-        match self.execute(table, stmt).await? {
-            0 => Err(StoreError::NotFound),
-            _ => Ok(()),
-        }
-    }
-
-    async fn list_rows(
-        &mut self,
-        table: &'static TableDef,
-        query: &ListQuery,
-    ) -> StoreResult<Page<Vec<Value>>> {
-        let stmt = sql::list(Dialect::Sqlite, table, &self.scope, query)?;
-        sql::paginate(self.fetch(table, stmt).await?, query)
-    }
-
-    async fn commit(self: Box<Self>) -> StoreResult<()> {
-        self.tx.commit().await.map_err(map_error)
-    }
-
-    async fn rollback(self: Box<Self>) -> StoreResult<()> {
-        self.tx.rollback().await.map_err(map_error)
     }
 }
