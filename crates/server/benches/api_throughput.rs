@@ -137,19 +137,27 @@ fn main() {
             "hello-world axum route: {baseline:.0} requests/s ({CONCURRENCY} connections, {DURATION:?})"
         );
 
-        let dir = std::env::temp_dir().join(format!("austa-bench-{}", uuid::Uuid::now_v7().simple()));
-        let sqlite: Arc<dyn Store> = Arc::new(
-            austa_store_sqlite::SqliteStore::open(&dir.join("austa.db"))
-                .await
-                .unwrap(),
-        );
-        let (url, token) = health_record_url(sqlite).await;
-        let rate = load(url, Some(token)).await;
-        println!(
-            "GET health record + audit, SQLite: {rate:.0} requests/s, ratio {:.2}",
-            rate / baseline
-        );
-        let _ = std::fs::remove_dir_all(&dir);
+        // `AUSTA_BENCH_BACKENDS=sqlite` (or `postgres`) measures only that one, e.g. under a profiler.
+        let only = std::env::var("AUSTA_BENCH_BACKENDS").unwrap_or_default();
+        let wanted = |name: &str| only.is_empty() || only.split(',').any(|b| b == name);
+        if wanted("sqlite") {
+            let dir = std::env::temp_dir().join(format!("austa-bench-{}", uuid::Uuid::now_v7().simple()));
+            let sqlite: Arc<dyn Store> = Arc::new(
+                austa_store_sqlite::SqliteStore::open(&dir.join("austa.db"))
+                    .await
+                    .unwrap(),
+            );
+            let (url, token) = health_record_url(sqlite).await;
+            let rate = load(url, Some(token)).await;
+            println!(
+                "GET health record + audit, SQLite: {rate:.0} requests/s, ratio {:.2}",
+                rate / baseline
+            );
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+        if !wanted("postgres") {
+            return;
+        }
 
         match austa_testkit::postgres().await {
             Some(db) => {

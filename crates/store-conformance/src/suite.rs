@@ -560,6 +560,38 @@ pub async fn batch_insert(store: &dyn Store) {
         Ok(ref v) if v.is_empty()
     ));
     tx.rollback().await.unwrap();
+
+    // Appending (no read-back): what is read afterwards is exactly what was given; a duplicate or a
+    // foreign row fails like a batch insert.
+    let appended: Vec<LoginAttempt> = (0..3)
+        .map(|_| LoginAttempt {
+            id: LoginAttemptId::generate(),
+            ..attempts[0].clone()
+        })
+        .collect();
+    let mut tx = store.begin(w.scope(), TxMode::Write).await.unwrap();
+    tx.append_many(&appended).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = store.begin(w.scope(), TxMode::Read).await.unwrap();
+    for a in &appended {
+        assert!(tx.find::<LoginAttempt>(a.id).await.unwrap().as_ref() == Some(a));
+    }
+    tx.rollback().await.unwrap();
+    let mut tx = store.begin(w.scope(), TxMode::Write).await.unwrap();
+    assert!(matches!(
+        tx.append_many(&[appended[0].clone()]).await,
+        Err(StoreError::UniqueViolation { .. })
+    ));
+    tx.rollback().await.unwrap();
+    let mut foreign = appended[0].clone();
+    foreign.id = LoginAttemptId::generate();
+    foreign.organization_id = Some(other.organization.id);
+    let mut tx = store.begin(w.scope(), TxMode::Write).await.unwrap();
+    assert!(matches!(
+        tx.append_many(&[foreign]).await,
+        Err(StoreError::TenantMismatch)
+    ));
+    tx.rollback().await.unwrap();
 }
 
 /// Cursor pagination walks every row once, in creation order, with filters applied.

@@ -298,6 +298,15 @@ impl Tx for PgTx {
         Ok(inserted)
     }
 
+    async fn append_rows(&mut self, table: &'static TableDef, rows: Vec<Vec<Value>>) -> StoreResult<()> {
+        let expected = rows.len() as u64;
+        let stmt = sql::append_many(Dialect::Postgres, table, &self.scope, rows)?;
+        match self.execute(table, stmt).await? {
+            n if n == expected => Ok(()),
+            n => Err(StoreError::Decode(format!("{n} of {expected} rows inserted"))),
+        }
+    }
+
     async fn get_row(&mut self, table: &'static TableDef, id: Uuid) -> StoreResult<Option<Vec<Value>>> {
         let stmt = sql::select_by_id(Dialect::Postgres, table, &self.scope, id);
         Ok(self.fetch(table, stmt).await?.into_iter().next())

@@ -93,10 +93,13 @@ impl Connections {
 
     fn connect(&self) -> StoreResult<Connection> {
         let conn = self.target.open().map_err(map_rusqlite)?;
-        // `journal_mode = WAL` is a property of the file, set when the store opens it; these two are
-        // per connection.
-        conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
-            .map_err(map_rusqlite)?;
+        // `journal_mode = WAL` is a property of the file, set when the store opens it; these are per
+        // connection. Statement journals and sorting space stay in memory (they are small and
+        // short-lived; as files they would cost an open and unlink each).
+        conn.execute_batch(
+            "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;",
+        )
+        .map_err(map_rusqlite)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(map_rusqlite)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         Ok(conn)

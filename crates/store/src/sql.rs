@@ -234,23 +234,7 @@ pub fn insert(
     scope: &TenantScope,
     row: Vec<Value>,
 ) -> StoreResult<Statement> {
-    check_row(table, &row)?;
-    check_tenant(table, scope, &row)?;
-    let mut b = Builder::new(dialect);
-    let placeholders: Vec<String> = table
-        .columns
-        .iter()
-        .zip(row)
-        .map(|(c, v)| b.bind(c.kind, v))
-        .collect();
-    let sql = format!(
-        "INSERT INTO {} ({}) VALUES ({}) RETURNING {}",
-        table.name,
-        column_list(table),
-        placeholders.join(", "),
-        column_list(table)
-    );
-    Ok(b.finish(sql))
+    insert_rows(dialect, table, scope, vec![row], true)
 }
 
 /// Rows inserted by one statement (a batch): `INSERT … VALUES (…), (…) RETURNING …`.
@@ -259,6 +243,27 @@ pub fn insert_many(
     table: &TableDef,
     scope: &TenantScope,
     rows: Vec<Vec<Value>>,
+) -> StoreResult<Statement> {
+    insert_rows(dialect, table, scope, rows, true)
+}
+
+/// [`insert_many`] without reading the rows back, for rows that are complete as given (append-only
+/// logs). Reading back costs: SQLite buffers `RETURNING` rows in a temporary table.
+pub fn append_many(
+    dialect: Dialect,
+    table: &TableDef,
+    scope: &TenantScope,
+    rows: Vec<Vec<Value>>,
+) -> StoreResult<Statement> {
+    insert_rows(dialect, table, scope, rows, false)
+}
+
+fn insert_rows(
+    dialect: Dialect,
+    table: &TableDef,
+    scope: &TenantScope,
+    rows: Vec<Vec<Value>>,
+    returning: bool,
 ) -> StoreResult<Statement> {
     if rows.is_empty() {
         return Err(StoreError::Decode("an insert needs at least one row".into()));
@@ -281,13 +286,16 @@ pub fn insert_many(
             .collect();
         tuples.push(format!("({})", placeholders.join(", ")));
     }
-    let sql = format!(
-        "INSERT INTO {} ({}) VALUES {} RETURNING {}",
+    let mut sql = format!(
+        "INSERT INTO {} ({}) VALUES {}",
         table.name,
         column_list(table),
         tuples.join(", "),
-        column_list(table)
     );
+    if returning {
+        sql.push_str(" RETURNING ");
+        sql.push_str(&column_list(table));
+    }
     Ok(b.finish(sql))
 }
 

@@ -91,6 +91,10 @@ pub trait Tx: Send {
         table: &'static TableDef,
         rows: Vec<Vec<Value>>,
     ) -> StoreResult<Vec<Vec<Value>>>;
+    /// Inserts rows that are complete as given (no database defaults) without reading them back: for
+    /// append-only logs, where what is written is exactly what was given. At most
+    /// [`crate::sql::MAX_BATCH_ROWS`] per call.
+    async fn append_rows(&mut self, table: &'static TableDef, rows: Vec<Vec<Value>>) -> StoreResult<()>;
     async fn get_row(&mut self, table: &'static TableDef, id: Uuid) -> StoreResult<Option<Vec<Value>>>;
     /// Reads a row and locks it against concurrent writers until this transaction ends.
     async fn lock_row(&mut self, table: &'static TableDef, id: Uuid) -> StoreResult<Option<Vec<Value>>>;
@@ -136,6 +140,15 @@ impl dyn Tx + '_ {
             }
         }
         Ok(created)
+    }
+
+    /// Appends entities of an append-only table (see [`Tx::append_rows`]).
+    pub async fn append_many<E: Entity>(&mut self, entities: &[E]) -> StoreResult<()> {
+        for chunk in entities.chunks(crate::sql::MAX_BATCH_ROWS) {
+            self.append_rows(E::TABLE, chunk.iter().map(Entity::to_row).collect())
+                .await?;
+        }
+        Ok(())
     }
 
     /// [`Self::find`] that locks the row until the transaction ends (compare-and-set updates).

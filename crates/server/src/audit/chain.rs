@@ -239,7 +239,7 @@ impl AuditChains {
             entries.push(entry);
             previous = mac;
         }
-        tx.create_many(&entries).await?;
+        tx.append_many(&entries).await?;
         self.appended.inc_by(entries.len() as u64);
         head.head_mac = previous.to_vec();
         head.updated_at = now;

@@ -104,12 +104,12 @@ async fn writer(
 async fn append_all(store: &dyn Store, chains: &AuditChains, clock: &Clock, batch: &[Pending]) -> Result<()> {
     // The platform scope: one transaction carries the entries of several organizations.
     let mut tx = store.begin(Principal::system().scope(), TxMode::Write).await?;
-    let now = clock.now();
-    for pending in batch {
-        chains
-            .append(tx.as_mut(), &pending.actor, pending.events.clone(), now)
-            .await?;
-    }
+    // One append for the whole batch: each organization's chain head is locked and advanced once.
+    let events = batch
+        .iter()
+        .flat_map(|pending| pending.events.iter().map(|e| (&pending.actor, e.clone())))
+        .collect();
+    chains.append_many(tx.as_mut(), events, clock.now()).await?;
     tx.commit().await?;
     Ok(())
 }
