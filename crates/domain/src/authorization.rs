@@ -40,12 +40,13 @@ pub fn is_final(s: AuthorizationStatus) -> bool {
     matches!(s, Denied | Cancelled | Expired)
 }
 
-/// Still waiting for the operator's answer (what the deadline applies to).
+/// The states still waiting for the operator's answer (what the deadline applies to).
+pub const AWAITING_ANSWER: [AuthorizationStatus; 4] =
+    [Requested, UnderReview, PendingDocuments, PendingJustification];
+
+/// See [`AWAITING_ANSWER`].
 pub fn awaits_answer(s: AuthorizationStatus) -> bool {
-    matches!(
-        s,
-        Requested | UnderReview | PendingDocuments | PendingJustification
-    )
+    AWAITING_ANSWER.contains(&s)
 }
 
 /// RN 566/2022 art. 3, business days to provide the care (none for non-care requests).

@@ -7,7 +7,7 @@
 use austa_crypto::envelope::Field;
 use austa_domain::access::{Action, Resource, Target};
 use austa_domain::authorization::{
-    Calendar, answer_business_days, awaits_answer, can_move, optional_holidays,
+    AWAITING_ANSWER, Calendar, answer_business_days, awaits_answer, can_move, optional_holidays,
 };
 use austa_domain::enums::{AuditAction, AuthorizationStatus, CareCharacter, Priority, ServiceType};
 use austa_domain::ids::{AuthorizationId, AuthorizationTransitionId, DocumentId, ProviderId, UserId};
@@ -443,18 +443,9 @@ pub async fn list(work: &mut Work<'_>, filter: Filter, query: ListQuery) -> Resu
         query = query.filter("status", Value::Text(s.as_str().into()));
     }
     if filter.overdue {
-        query = query.compare("due_at", Cmp::Lt, Value::Time(now)).any_of(
-            "status",
-            [
-                AuthorizationStatus::Requested,
-                AuthorizationStatus::UnderReview,
-                AuthorizationStatus::PendingDocuments,
-                AuthorizationStatus::PendingJustification,
-            ]
-            .iter()
-            .map(|s| Value::Text(s.as_str().into()))
-            .collect(),
-        );
+        query = query
+            .compare("due_at", Cmp::Lt, Value::Time(now))
+            .any_of("status", statuses(&AWAITING_ANSWER));
     }
     let page = work.tx().list::<Authorization>(&query).await?;
     work.record(
@@ -638,6 +629,11 @@ pub(crate) async fn record_transition(
     Ok(())
 }
 
+/// Statuses as a list filter's values.
+fn statuses(list: &[AuthorizationStatus]) -> Vec<Value> {
+    list.iter().map(|s| Value::Text(s.as_str().into())).collect()
+}
+
 /// Requests left unanswered this long expire (`settings.authorizationRequestLimitDays`).
 const DEFAULT_REQUEST_LIMIT_DAYS: i64 = 60;
 
@@ -656,13 +652,10 @@ pub async fn expire_due(services: &crate::context::Services) -> Result<usize> {
                 &ListQuery::first(ListQuery::MAX_LIMIT)
                     .any_of(
                         "status",
-                        [
+                        statuses(&[
                             AuthorizationStatus::Approved,
                             AuthorizationStatus::PartiallyApproved,
-                        ]
-                        .iter()
-                        .map(|s| Value::Text(s.as_str().into()))
-                        .collect(),
+                        ]),
                     )
                     .compare("password_valid_until", Cmp::Lt, Value::Time(now)),
             )
@@ -671,18 +664,7 @@ pub async fn expire_due(services: &crate::context::Services) -> Result<usize> {
         let waiting = tx
             .list::<Authorization>(
                 &ListQuery::first(ListQuery::MAX_LIMIT)
-                    .any_of(
-                        "status",
-                        [
-                            AuthorizationStatus::Requested,
-                            AuthorizationStatus::UnderReview,
-                            AuthorizationStatus::PendingDocuments,
-                            AuthorizationStatus::PendingJustification,
-                        ]
-                        .iter()
-                        .map(|s| Value::Text(s.as_str().into()))
-                        .collect(),
-                    )
+                    .any_of("status", statuses(&AWAITING_ANSWER))
                     .compare(
                         "created_at",
                         Cmp::Lt,
@@ -753,18 +735,7 @@ pub async fn warn_deadlines(services: &crate::context::Services) -> Result<usize
         let items = tx
             .list::<Authorization>(
                 &ListQuery::first(ListQuery::MAX_LIMIT)
-                    .any_of(
-                        "status",
-                        [
-                            AuthorizationStatus::Requested,
-                            AuthorizationStatus::UnderReview,
-                            AuthorizationStatus::PendingDocuments,
-                            AuthorizationStatus::PendingJustification,
-                        ]
-                        .iter()
-                        .map(|s| Value::Text(s.as_str().into()))
-                        .collect(),
-                    )
+                    .any_of("status", statuses(&AWAITING_ANSWER))
                     .compare("due_at", Cmp::Lt, Value::Time(now + DEADLINE_WARNING)),
             )
             .await?
