@@ -5,15 +5,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::sync::Arc;
 
 use austa_crypto::MasterKey;
 use austa_domain::authorization::{Calendar, answer_business_days};
-use austa_domain::enums::{CareCharacter, Role, ServiceType};
-use austa_server::app::{self, AppState};
+use austa_domain::enums::{CareCharacter, ServiceType};
 use austa_server::bootstrap;
-use austa_server::context::{Actor, Clock, Services};
-use austa_server::service::{api_keys, organizations};
+use austa_server::context::{Clock, Services};
 use austa_store::model::Authorization;
 use austa_store::{ListQuery, Store, TxMode};
 use reqwest::StatusCode;
@@ -33,44 +33,14 @@ async fn world(store: Arc<dyn Store>) -> World {
     let services = bootstrap::assemble(store, &MasterKey::generate().unwrap(), whatsapp, Clock::system())
         .await
         .unwrap();
-    let router = app::router(AppState {
-        services: services.clone(),
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .await
-        .unwrap()
-    });
-    let org = organizations::create(
-        &services,
-        &Actor::platform(),
-        organizations::NewOrganization {
-            name: "Operadora Teste",
-            tax_id: "11.222.333/0001-81",
-        },
-    )
-    .await
-    .unwrap();
-    let key = api_keys::create(
-        &services,
-        &Actor::platform(),
-        Some(org.id),
-        Role::System,
-        "auditoria",
-    )
-    .await
-    .unwrap();
+    let base = common::serve(&services).await;
+    let (org, token) = common::organization_with_key(&services, "Operadora Teste", "auditoria").await;
     World {
-        base: format!("http://{addr}/api/v1"),
+        base,
         http: reqwest::Client::new(),
         services,
-        token: key.token.expose().to_owned(),
-        org: org.id,
+        token,
+        org,
     }
 }
 
@@ -104,19 +74,7 @@ macro_rules! on_both_backends {
 
 impl World {
     async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let mut r = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(&self.token);
-        if let Some(b) = body {
-            r = r.json(&b);
-        }
-        let response = r.send().await.unwrap();
-        let status = response.status();
-        (
-            status,
-            serde_json::from_str(&response.text().await.unwrap()).unwrap_or(Value::Null),
-        )
+        common::call(&self.http, &self.base, &self.token, method, path, body).await
     }
 
     async fn move_to(&self, id: &str, body: Value) -> (StatusCode, Value) {

@@ -6,11 +6,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::sync::Arc;
 
 use austa_crypto::MasterKey;
 use austa_domain::enums::Role;
-use austa_server::app::{self, AppState};
 use austa_server::bootstrap;
 use austa_server::context::{Actor, Clock, Services};
 use austa_server::seed::pdf::text_pdf;
@@ -60,54 +61,24 @@ async fn world(store: Arc<dyn Store>, options: bootstrap::Options) -> World {
     )
     .await
     .unwrap();
-    let router = app::router(AppState {
-        services: services.clone(),
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .await
-        .unwrap()
-    });
+    let base = common::serve(&services).await;
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let org = organizations::create(
-        &services,
-        &Actor::platform(),
-        organizations::NewOrganization {
-            name: "Operadora Documentos",
-            tax_id: "11.222.333/0001-81",
-        },
-    )
-    .await
-    .unwrap();
-    let key = api_keys::create(
-        &services,
-        &Actor::platform(),
-        Some(org.id),
-        Role::System,
-        "documentos",
-    )
-    .await
-    .unwrap();
+    let (org, token) = common::organization_with_key(&services, "Operadora Documentos", "documentos").await;
     let mut w = World {
-        base: format!("http://{addr}/api/v1"),
+        base,
         http: reqwest::Client::new(),
         services: services.clone(),
-        token: key.token.expose().to_owned(),
+        token,
         doctor: String::new(),
-        org: org.id,
+        org,
         patient: String::new(),
     };
     let password = SecretString::from("senha longa e segura");
     let doctor = staff::create(
         &services,
-        &Actor::system_for(org.id),
+        &Actor::system_for(org),
         staff::NewStaff {
-            organization: org.id,
+            organization: org,
             role: Role::Provider,
             email: "medica@docs.example",
             name: "Dra. Ana",
@@ -195,19 +166,7 @@ impl World {
         path: &str,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
-        let mut r = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(token);
-        if let Some(b) = body {
-            r = r.json(&b);
-        }
-        let response = r.send().await.unwrap();
-        let status = response.status();
-        (
-            status,
-            serde_json::from_str(&response.text().await.unwrap()).unwrap_or(Value::Null),
-        )
+        common::call(&self.http, &self.base, token, method, path, body).await
     }
 
     async fn upload(
