@@ -15,6 +15,10 @@ use austa_server::context::Clock;
 use austa_server::{bootstrap, seed};
 use austa_store::Store;
 
+/// The allocator the `austa` binary runs with (`src/main.rs`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const CONCURRENCY: usize = 32;
 const DURATION: Duration = Duration::from_secs(8);
 

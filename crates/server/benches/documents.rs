@@ -18,6 +18,10 @@ use austa_server::seed::pdf::text_pdf;
 use austa_server::service::{api_keys, documents, organizations};
 use secrecy::SecretString;
 
+/// The allocator the `austa` binary runs with (`src/main.rs`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 struct Target {
     base: String,
     token: String,

@@ -16,6 +16,10 @@ use austa_server::context::Clock;
 use austa_store::Store;
 use secrecy::SecretString;
 
+/// The allocator the `austa` binary runs with (`src/main.rs`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const SECRET: &str = "segredo-do-benchmark";
 const SUSTAINED: Duration = Duration::from_secs(60);
 const CONCURRENCY: usize = 32;

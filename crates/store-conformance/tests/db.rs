@@ -202,6 +202,52 @@ async fn sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout() {
     assert!(settings.foreign_keys);
     assert_eq!(settings.synchronous, "1", "NORMAL");
     assert!(settings.busy_timeout_ms >= 5000, "{settings:?}");
+    assert_eq!(
+        settings.wal_autocheckpoint, 0,
+        "commits leave checkpoints to the store's thread"
+    );
+}
+
+/// Committed rows reach the database file itself (not only its WAL) within a few checkpoint
+/// intervals, with no later commit to trigger a checkpoint — and closing the store keeps them.
+#[tokio::test]
+async fn the_sqlite_checkpoint_thread_moves_commits_into_the_database_file() {
+    let (store, dir) = sqlite().await;
+    store.migrate_up(None).await.unwrap();
+    let mut org = austa_store_conformance::fixtures::organization();
+    let marker = format!("checkpoint-marker-{}", uuid::Uuid::now_v7().simple());
+    org.name = marker.clone();
+    let mut tx = store
+        .begin(Principal::system().scope(), TxMode::Write)
+        .await
+        .unwrap();
+    tx.create(&org).await.unwrap();
+    tx.commit().await.unwrap();
+    let file = dir.path().join("austa.db");
+    let in_file = || {
+        let bytes = std::fs::read(&file).unwrap();
+        bytes.windows(marker.len()).any(|w| w == marker.as_bytes())
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !in_file() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the commit is still only in the WAL after 10 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    store.close().await;
+    let reopened = SqliteStore::open(&file).await.unwrap();
+    let mut read = reopened
+        .begin(Principal::system().scope(), TxMode::Read)
+        .await
+        .unwrap();
+    let kept = read
+        .find::<austa_store::model::Organization>(org.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(kept.name, marker);
 }
 
 /// Another process holding SQLite's write lock makes a writer wait, not fail — and the wait does not

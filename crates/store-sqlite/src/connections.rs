@@ -2,8 +2,8 @@
 //! calling task's own thread: reading pages SQLite already holds in memory takes microseconds, much
 //! less than handing each statement to a worker thread and back (sqlx's SQLite driver does that for
 //! every statement, and those hand-offs were most of a request's cost). What may wait on another
-//! process — the write lock, a commit that checkpoints the WAL — is run on the blocking pool by the
-//! transaction (`tx.rs`).
+//! process — the write lock — is run on the blocking pool by the transaction (`tx.rs`); the disk
+//! flushes of WAL checkpoints happen on the store's own thread (`checkpoint.rs`).
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -95,9 +95,12 @@ impl Connections {
         let conn = self.target.open().map_err(map_rusqlite)?;
         // `journal_mode = WAL` is a property of the file, set when the store opens it; these are per
         // connection. Statement journals and sorting space stay in memory (they are small and
-        // short-lived; as files they would cost an open and unlink each).
+        // short-lived; as files they would cost an open and unlink each). Commits never checkpoint:
+        // the store's checkpoint thread does (`checkpoint.rs`), and a WAL reused after one is cut
+        // back to 64 MiB.
         conn.execute_batch(
-            "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;",
+            "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;
+             PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864;",
         )
         .map_err(map_rusqlite)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(map_rusqlite)?;

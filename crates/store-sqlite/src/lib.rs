@@ -6,6 +6,7 @@
 //! (`connections.rs`); sqlx keeps the schema (its migrator and `_sqlx_migrations` table, shared with
 //! the PostgreSQL backend's tooling).
 
+mod checkpoint;
 mod codec;
 mod connections;
 mod errors;
@@ -25,6 +26,7 @@ use sqlx::sqlite::{
 };
 use time::OffsetDateTime;
 
+use checkpoint::Checkpointer;
 use connections::{BUSY_TIMEOUT, Connections, Target};
 pub use errors::map_error;
 use errors::map_rusqlite;
@@ -42,6 +44,8 @@ pub struct SqliteStore {
     connections: Arc<Connections>,
     /// One writer at a time within this process (see [`Store::begin`]).
     writer: Arc<tokio::sync::Mutex<()>>,
+    /// Checkpoints the WAL of a database file (an in-memory one has none).
+    checkpointer: Option<Checkpointer>,
 }
 
 impl SqliteStore {
@@ -94,10 +98,15 @@ impl SqliteStore {
         // lock once now so the problem is reported at start-up.
         let probe = pool.begin_with("BEGIN IMMEDIATE").await.map_err(map_error)?;
         probe.rollback().await.map_err(map_error)?;
+        let checkpointer = match &target {
+            Target::File(path) => Some(Checkpointer::start(path.clone())?),
+            Target::Memory(_) => None,
+        };
         Ok(Self {
             pool,
             connections: Connections::open(target, max)?,
             writer: Arc::new(tokio::sync::Mutex::new(())),
+            checkpointer,
         })
     }
 
@@ -125,6 +134,7 @@ impl SqliteStore {
             foreign_keys: pragma("foreign_keys")? == "1",
             synchronous: pragma("synchronous")?,
             busy_timeout_ms: pragma("busy_timeout")?.parse().unwrap_or(0),
+            wal_autocheckpoint: pragma("wal_autocheckpoint")?.parse().unwrap_or(-1),
         })
     }
 
@@ -172,6 +182,8 @@ pub struct ConnectionSettings {
     /// `PRAGMA synchronous`: 1 is NORMAL (in WAL mode, durable at every checkpoint and crash-safe).
     pub synchronous: String,
     pub busy_timeout_ms: u64,
+    /// `PRAGMA wal_autocheckpoint`: 0, as commits never checkpoint (`checkpoint.rs`).
+    pub wal_autocheckpoint: i64,
 }
 
 fn known_migrations() -> Vec<(i64, String)> {
@@ -249,6 +261,9 @@ impl Store for SqliteStore {
 
     async fn close(&self) {
         self.connections.close();
+        if let Some(checkpointer) = &self.checkpointer {
+            checkpointer.stop();
+        }
         self.pool.close().await;
     }
 }

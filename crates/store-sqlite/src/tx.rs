@@ -1,7 +1,7 @@
 //! One transaction on a pooled rusqlite connection. Reads run inline (see `connections.rs`); a write
 //! transaction takes SQLite's write lock at once (`BEGIN IMMEDIATE`), so it never fails half-way on
 //! a lock it could not upgrade, and hands to the blocking pool only what may wait: a lock held by
-//! another process, and its commit (which may checkpoint the WAL).
+//! another process.
 
 use std::time::Duration;
 
@@ -24,7 +24,6 @@ const CACHED_PARAMETERS: usize = 64;
 pub struct SqliteTx {
     conn: Pooled,
     scope: TenantScope,
-    mode: TxMode,
     /// This process's writers queue on it; held until the transaction ends (declared after `conn`,
     /// so it is released only after the connection has rolled back or committed).
     _writer: Option<tokio::sync::OwnedMutexGuard<()>>,
@@ -47,7 +46,6 @@ impl SqliteTx {
         Ok(Self {
             conn,
             scope,
-            mode,
             _writer: writer,
         })
     }
@@ -194,19 +192,9 @@ impl Tx for SqliteTx {
     }
 
     async fn commit(self: Box<Self>) -> StoreResult<()> {
-        match self.mode {
-            TxMode::Read => self.conn.execute_batch("COMMIT").map_err(map_rusqlite),
-            // Dropped on the blocking thread too: the writer mutex is released after the commit.
-            TxMode::Write => tokio::task::spawn_blocking(move || {
-                let this = self;
-                let committed = this.conn.execute_batch("COMMIT");
-                drop(this);
-                committed
-            })
-            .await
-            .map_err(|e| StoreError::Unavailable(format!("the SQLite writer stopped: {e}")))?
-            .map_err(map_rusqlite),
-        }
+        // In WAL mode with `synchronous = NORMAL` a commit appends to the WAL without flushing it,
+        // and never checkpoints (`checkpoint.rs`), so it runs inline like any statement.
+        self.conn.execute_batch("COMMIT").map_err(map_rusqlite)
     }
 
     async fn rollback(self: Box<Self>) -> StoreResult<()> {

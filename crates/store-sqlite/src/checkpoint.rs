@@ -1,0 +1,108 @@
+//! WAL checkpoints off the commit path. SQLite's automatic checkpoint runs inside the commit that
+//! takes the WAL past 1000 pages: that commit copies the WAL into the database file and flushes both
+//! to disk while it still holds this process's write turn, so every writer behind it — and, through
+//! the audit writer, every read — waits for a disk flush. The transactions' connections turn it off
+//! (`connections.rs`); this thread checkpoints instead, in `PASSIVE` mode, which never waits for nor
+//! blocks readers and writers. With `synchronous = NORMAL` a checkpoint is also where committed data
+//! reaches the disk, so running one at a short interval bounds what a power cut can lose.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use austa_store::{StoreError, StoreResult};
+use rusqlite::{Connection, OpenFlags};
+
+use crate::errors::map_rusqlite;
+
+/// How often the thread checkpoints (and so the most committed work a power cut can lose).
+pub const INTERVAL: Duration = Duration::from_millis(200);
+/// A WAL this many pages long after a passive checkpoint means readers keep the WAL from being
+/// reused: a `RESTART` checkpoint then waits for them (and holds new writers back meanwhile).
+const RESTART_AFTER_PAGES: i64 = 50_000;
+
+#[derive(Default)]
+struct Signal {
+    stopped: Mutex<bool>,
+    wake: Condvar,
+}
+
+pub struct Checkpointer {
+    signal: Arc<Signal>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Checkpointer {
+    /// Starts the thread on its own connection to `path`.
+    pub fn start(path: PathBuf) -> StoreResult<Self> {
+        let conn = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(map_rusqlite)?;
+        conn.busy_timeout(crate::connections::BUSY_TIMEOUT)
+            .map_err(map_rusqlite)?;
+        let signal = Arc::new(Signal::default());
+        let thread = std::thread::Builder::new()
+            .name("sqlite-checkpoint".into())
+            .spawn({
+                let signal = signal.clone();
+                move || run(&conn, &signal)
+            })
+            .map_err(|e| StoreError::Unavailable(format!("cannot start the checkpoint thread: {e}")))?;
+        Ok(Self {
+            signal,
+            thread: Mutex::new(Some(thread)),
+        })
+    }
+
+    /// Stops the thread after a last checkpoint, and waits for it.
+    pub fn stop(&self) {
+        self.signal_stop();
+        let thread = self.thread.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(thread) = thread {
+            let _ = thread.join();
+        }
+    }
+
+    fn signal_stop(&self) {
+        *self.signal.stopped.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        self.signal.wake.notify_all();
+    }
+}
+
+impl Drop for Checkpointer {
+    /// Lets the thread finish on its own (a last checkpoint) without blocking the dropping task.
+    fn drop(&mut self) {
+        self.signal_stop();
+    }
+}
+
+fn run(conn: &Connection, signal: &Signal) {
+    loop {
+        let stopped = {
+            let guard = signal.stopped.lock().unwrap_or_else(|e| e.into_inner());
+            let (guard, _) = signal
+                .wake
+                .wait_timeout_while(guard, INTERVAL, |stopped| !*stopped)
+                .unwrap_or_else(|e| e.into_inner());
+            *guard
+        };
+        // A failed checkpoint leaves the WAL as it was (the data is safe in it); the next try
+        // starts over, so there is nothing to do about it here.
+        if let Ok(pages) = checkpoint(conn, "PASSIVE")
+            && pages > RESTART_AFTER_PAGES
+        {
+            let _ = checkpoint(conn, "RESTART");
+        }
+        if stopped {
+            return;
+        }
+    }
+}
+
+/// Runs one checkpoint; returns the WAL's length in pages.
+fn checkpoint(conn: &Connection, mode: &str) -> rusqlite::Result<i64> {
+    conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |row| row.get(1))
+}
