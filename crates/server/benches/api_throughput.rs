@@ -20,7 +20,17 @@ use austa_store::Store;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const CONCURRENCY: usize = 32;
-const DURATION: Duration = Duration::from_secs(8);
+/// One measurement; a round measures hello world and then the audited read, and the rounds
+/// alternate so that a neighbour's load on this shared machine weighs on both sides of a ratio.
+const DURATION: Duration = Duration::from_secs(4);
+const ROUNDS: usize = 5;
+
+/// Requests per second and the process's CPU time per request of one measurement.
+#[derive(Clone, Copy)]
+struct Measured {
+    rate: f64,
+    cpu_us: f64,
+}
 
 async fn serve(router: axum::Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -36,8 +46,9 @@ async fn serve(router: axum::Router) -> String {
     format!("http://{addr}")
 }
 
-/// Requests/s of `CONCURRENCY` keep-alive clients hammering `url` for `DURATION`.
-async fn load(url: String, token: Option<String>) -> f64 {
+/// `CONCURRENCY` keep-alive clients hammering `url` for `DURATION`.
+async fn load(url: &str, token: Option<&str>) -> Measured {
+    let (url, token) = (url.to_owned(), token.map(str::to_owned));
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(CONCURRENCY)
         .build()
@@ -79,11 +90,36 @@ async fn load(url: String, token: Option<String>) -> f64 {
     assert_eq!(failed.load(Ordering::Relaxed), 0, "requests failed under load");
     let requests = done.load(Ordering::Relaxed) as f64;
     let cpu = cpu_seconds() - cpu_before;
+    Measured {
+        rate: requests / start.elapsed().as_secs_f64(),
+        cpu_us: cpu * 1e6 / requests,
+    }
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+/// Alternates hello world and the audited read for `ROUNDS` rounds; prints each round and the
+/// medians of the ratios (requests per second, and hello world's CPU per request over the read's).
+async fn compare(name: &str, hello: &str, url: &str, token: &str) {
+    let (mut rates, mut cpus) = (Vec::new(), Vec::new());
+    for round in 1..=ROUNDS {
+        let baseline = load(hello, None).await;
+        let audited = load(url, Some(token)).await;
+        println!(
+            "{name} round {round}: hello world {:.0} req/s ({:.1} µs CPU), audited read {:.0} req/s ({:.1} µs CPU)",
+            baseline.rate, baseline.cpu_us, audited.rate, audited.cpu_us
+        );
+        rates.push(audited.rate / baseline.rate);
+        cpus.push(baseline.cpu_us / audited.cpu_us);
+    }
     println!(
-        "  {requests:.0} requests; CPU of this process (server and client) per request: {:.1} µs",
-        cpu * 1e6 / requests
+        "GET health record + audit, {name}: median ratio {:.2} in requests/s, {:.2} in CPU per request ({ROUNDS} rounds of {DURATION:?}, {CONCURRENCY} connections)",
+        median(rates),
+        median(cpus)
     );
-    requests / start.elapsed().as_secs_f64()
 }
 
 /// User and system CPU time of this process so far (Linux `/proc/self/stat`, in clock ticks of
@@ -157,10 +193,7 @@ fn main() {
     runtime.block_on(async {
         let hello =
             serve(axum::Router::new().route("/hello", axum::routing::get(|| async { "hello" }))).await;
-        let baseline = load(format!("{hello}/hello"), None).await;
-        println!(
-            "hello-world axum route: {baseline:.0} requests/s ({CONCURRENCY} connections, {DURATION:?})"
-        );
+        let hello = format!("{hello}/hello");
 
         // `AUSTA_BENCH_BACKENDS=sqlite` (or `postgres`) measures only that one, e.g. under a profiler.
         let only = std::env::var("AUSTA_BENCH_BACKENDS").unwrap_or_default();
@@ -172,12 +205,9 @@ fn main() {
                     .await
                     .unwrap(),
             );
-            let (url, token) = health_record_url(sqlite).await;
-            let rate = load(url, Some(token)).await;
-            println!(
-                "GET health record + audit, SQLite: {rate:.0} requests/s, ratio {:.2}",
-                rate / baseline
-            );
+            let (url, token) = health_record_url(sqlite.clone()).await;
+            compare("SQLite", &hello, &url, &token).await;
+            sqlite.close().await;
             let _ = std::fs::remove_dir_all(&dir);
         }
         if !wanted("postgres") {
@@ -192,11 +222,7 @@ fn main() {
                         .unwrap(),
                 );
                 let (url, token) = health_record_url(pg).await;
-                let rate = load(url, Some(token)).await;
-                println!(
-                    "GET health record + audit, PostgreSQL: {rate:.0} requests/s, ratio {:.2}",
-                    rate / baseline
-                );
+                compare("PostgreSQL", &hello, &url, &token).await;
             }
             None => println!("PostgreSQL: not available, skipped"),
         }

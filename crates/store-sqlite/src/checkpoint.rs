@@ -16,11 +16,17 @@ use rusqlite::{Connection, OpenFlags};
 
 use crate::errors::map_rusqlite;
 
-/// How often the thread checkpoints (and so the most committed work a power cut can lose).
+/// How often the thread checkpoints (and so, about, the most committed work a power cut can lose).
 pub const INTERVAL: Duration = Duration::from_millis(200);
-/// A WAL this many pages long after a passive checkpoint means readers keep the WAL from being
-/// reused: a `RESTART` checkpoint then waits for them (and holds new writers back meanwhile).
-const RESTART_AFTER_PAGES: i64 = 50_000;
+/// Under a steady stream of commits a passive checkpoint never catches up with the WAL's end, so
+/// SQLite can never start the WAL over and it would grow without bound. Past this many pages (64 MiB
+/// at 4 KiB), a `RESTART` checkpoint holds new writers back until it has copied the last frames and
+/// the readers have moved on; the next commit then starts the WAL over, and cuts the file back to
+/// this size (`journal_size_limit` in `connections.rs`). A reader that starts in between can still
+/// keep the WAL going, so this bounds its usual size rather than its peak.
+pub const RESTART_AFTER_PAGES: i64 = 16_384;
+/// SQLite's default page size, which the store keeps.
+pub const PAGE_SIZE: i64 = 4096;
 
 #[derive(Default)]
 struct Signal {

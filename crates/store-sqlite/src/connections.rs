@@ -96,12 +96,13 @@ impl Connections {
         // `journal_mode = WAL` is a property of the file, set when the store opens it; these are per
         // connection. Statement journals and sorting space stay in memory (they are small and
         // short-lived; as files they would cost an open and unlink each). Commits never checkpoint:
-        // the store's checkpoint thread does (`checkpoint.rs`), and a WAL reused after one is cut
-        // back to 64 MiB.
-        conn.execute_batch(
+        // the store's checkpoint thread does (`checkpoint.rs`), and a WAL started over is cut back
+        // to the size at which that thread forces a restart.
+        conn.execute_batch(&format!(
             "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;
-             PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864;",
-        )
+             PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = {};",
+            crate::checkpoint::RESTART_AFTER_PAGES * crate::checkpoint::PAGE_SIZE
+        ))
         .map_err(map_rusqlite)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(map_rusqlite)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
