@@ -33,15 +33,20 @@ use errors::map_rusqlite;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
-/// Connections for transactions on a database file: a few more than the cores, since a connection
-/// stays lent while its request awaits other work (the audit writer, the network).
+/// Connections for read transactions on a database file: a few more than the cores, since a
+/// connection stays lent while its request awaits other work (the network).
 const FILE_CONNECTIONS: usize = 8;
 
 pub struct SqliteStore {
     /// The schema's connections (migrations).
     pool: SqlitePool,
-    /// The transactions' connections.
+    /// The transactions' connections (the read transactions', for a file).
     connections: Arc<Connections>,
+    /// For a file, one connection kept for write transactions, which this process runs one at a
+    /// time anyway: SQLite empties a connection's page cache whenever another connection has
+    /// written since its last transaction, so a writer that always runs on the same connection
+    /// finds the pages it wrote last time still in memory. (A memory database has one connection.)
+    writes: Arc<Connections>,
     /// One writer at a time within this process (see [`Store::begin`]).
     writer: Arc<tokio::sync::Mutex<()>>,
     /// Checkpoints the WAL of a database file (an in-memory one has none).
@@ -102,9 +107,15 @@ impl SqliteStore {
             Target::File(path) => Some(Checkpointer::start(path.clone())?),
             Target::Memory(_) => None,
         };
+        let connections = Connections::open(target.clone(), max)?;
+        let writes = match &target {
+            Target::File(_) => Connections::open(target, 1)?,
+            Target::Memory(_) => connections.clone(),
+        };
         Ok(Self {
             pool,
-            connections: Connections::open(target, max)?,
+            connections,
+            writes,
             writer: Arc::new(tokio::sync::Mutex::new(())),
             checkpointer,
         })
@@ -255,12 +266,16 @@ impl Store for SqliteStore {
             TxMode::Read => None,
             TxMode::Write => Some(self.writer.clone().lock_owned().await),
         };
-        let conn = self.connections.acquire().await?;
+        let conn = match mode {
+            TxMode::Read => self.connections.acquire().await?,
+            TxMode::Write => self.writes.acquire().await?,
+        };
         Ok(Box::new(tx::SqliteTx::begin(conn, scope, mode, writer).await?))
     }
 
     async fn close(&self) {
         self.connections.close();
+        self.writes.close();
         if let Some(checkpointer) = &self.checkpointer {
             checkpointer.stop();
         }
