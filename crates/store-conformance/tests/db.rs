@@ -250,6 +250,72 @@ async fn the_sqlite_checkpoint_thread_moves_commits_into_the_database_file() {
     assert_eq!(kept.name, marker);
 }
 
+/// Under steady commits and a long read, the WAL neither holds writers up (a checkpoint that must
+/// wait for the reader gives up within milliseconds) nor keeps its size once the reader is gone (the
+/// checkpoint thread restarts it and the next commit cuts the file back to 64 MiB).
+#[tokio::test]
+async fn a_long_read_neither_stalls_sqlite_writers_nor_keeps_the_wal_large() {
+    use std::time::{Duration, Instant};
+    const LIMIT: u64 = 64 * 1024 * 1024;
+    let (store, dir) = sqlite().await;
+    store.migrate_up(None).await.unwrap();
+    let wal = dir.path().join("austa.db-wal");
+    let wal_size = || std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+    let write = |size: usize| {
+        let store = &store;
+        async move {
+            let mut org = austa_store_conformance::fixtures::organization();
+            org.settings = serde_json::json!({"padding": "x".repeat(size)});
+            let started = Instant::now();
+            let mut tx = store
+                .begin(Principal::system().scope(), TxMode::Write)
+                .await
+                .unwrap();
+            tx.create(&org).await.unwrap();
+            tx.commit().await.unwrap();
+            started.elapsed()
+        }
+    };
+    // A read transaction that stays open, begun on an empty WAL (so on the database file alone):
+    // while it lasts, no checkpoint can copy the WAL back nor start it over.
+    let mut reader = store.pool().acquire().await.unwrap();
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(&mut *reader)
+        .await
+        .unwrap();
+    sqlx::query("BEGIN").execute(&mut *reader).await.unwrap();
+    sqlx::query("SELECT count(*) FROM organizations")
+        .execute(&mut *reader)
+        .await
+        .unwrap();
+    let mut slowest = Duration::ZERO;
+    let mut past_limit_since = None;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        slowest = slowest.max(write(256 * 1024).await);
+        assert!(Instant::now() < deadline, "the WAL never passed 64 MiB");
+        // Past the limit, a second more of writes gives the checkpoint thread its turns to try.
+        match past_limit_since {
+            None if wal_size() > LIMIT => past_limit_since = Some(Instant::now()),
+            Some(since) if since.elapsed() > Duration::from_secs(1) => break,
+            _ => {}
+        }
+    }
+    assert!(slowest < Duration::from_secs(2), "a commit waited {slowest:?}");
+    sqlx::query("COMMIT").execute(&mut *reader).await.unwrap();
+    drop(reader);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while wal_size() > LIMIT {
+        assert!(
+            Instant::now() < deadline,
+            "the WAL stayed at {} bytes",
+            wal_size()
+        );
+        write(1024).await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// Another process holding SQLite's write lock makes a writer wait, not fail — and the wait does not
 /// hold up the runtime (this test runs on one thread: the holder's release below must still run).
 #[tokio::test]

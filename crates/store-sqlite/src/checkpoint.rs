@@ -25,6 +25,10 @@ pub const INTERVAL: Duration = Duration::from_millis(200);
 /// this size (`journal_size_limit` in `connections.rs`). A reader that starts in between can still
 /// keep the WAL going, so this bounds its usual size rather than its peak.
 pub const RESTART_AFTER_PAGES: i64 = 16_384;
+/// How long a `RESTART` checkpoint waits for readers (its busy timeout) before giving up until the
+/// next interval. New writers wait while it does, so a long read — a report, an export — must not
+/// hold every write up for the store's 10 s busy timeout. (`PASSIVE` never waits.)
+const RESTART_PATIENCE: Duration = Duration::from_millis(50);
 /// SQLite's default page size, which the store keeps.
 pub const PAGE_SIZE: i64 = 4096;
 
@@ -47,8 +51,7 @@ impl Checkpointer {
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(map_rusqlite)?;
-        conn.busy_timeout(crate::connections::BUSY_TIMEOUT)
-            .map_err(map_rusqlite)?;
+        conn.busy_timeout(RESTART_PATIENCE).map_err(map_rusqlite)?;
         let signal = Arc::new(Signal::default());
         let thread = std::thread::Builder::new()
             .name("sqlite-checkpoint".into())
