@@ -293,6 +293,9 @@ async fn a_long_read_neither_stalls_sqlite_writers_nor_keeps_the_wal_large() {
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         slowest = slowest.max(write(256 * 1024).await);
+        // A pause between commits, as real traffic has, in which a checkpoint can take the write
+        // lock (one that only waits for it would never stall anybody).
+        tokio::time::sleep(Duration::from_millis(2)).await;
         assert!(Instant::now() < deadline, "the WAL never passed 64 MiB");
         // Past the limit, a second more of writes gives the checkpoint thread its turns to try.
         match past_limit_since {
