@@ -5,6 +5,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
 
 use austa_domain::Principal;
+use austa_domain::ids::OrganizationId;
+use austa_store::model::Organization;
 use austa_store::{Store, StoreError, TxMode};
 use austa_store_conformance::{fixtures::World, suite};
 use austa_store_postgres::PostgresStore;
@@ -40,6 +42,25 @@ mod tempdir {
             let _ = std::fs::remove_dir_all(&self.0);
         }
     }
+}
+
+/// Creates `org` in a committed write transaction of its own.
+async fn commit_organization(store: &dyn Store, org: &Organization) {
+    let mut tx = store
+        .begin(Principal::system().scope(), TxMode::Write)
+        .await
+        .unwrap();
+    tx.create(org).await.unwrap();
+    tx.commit().await.unwrap();
+}
+
+/// The organization `id` as a new read transaction sees it.
+async fn read_organization(store: &dyn Store, id: OrganizationId) -> Option<Organization> {
+    let mut read = store
+        .begin(Principal::system().scope(), TxMode::Read)
+        .await
+        .unwrap();
+    read.find::<Organization>(id).await.unwrap()
 }
 
 // ---- the conformance suite -------------------------------------------------------------------
@@ -217,12 +238,7 @@ async fn the_sqlite_checkpoint_thread_moves_commits_into_the_database_file() {
     let mut org = austa_store_conformance::fixtures::organization();
     let marker = format!("checkpoint-marker-{}", uuid::Uuid::now_v7().simple());
     org.name = marker.clone();
-    let mut tx = store
-        .begin(Principal::system().scope(), TxMode::Write)
-        .await
-        .unwrap();
-    tx.create(&org).await.unwrap();
-    tx.commit().await.unwrap();
+    commit_organization(&store, &org).await;
     let file = dir.path().join("austa.db");
     let in_file = || {
         let bytes = std::fs::read(&file).unwrap();
@@ -238,15 +254,7 @@ async fn the_sqlite_checkpoint_thread_moves_commits_into_the_database_file() {
     }
     store.close().await;
     let reopened = SqliteStore::open(&file).await.unwrap();
-    let mut read = reopened
-        .begin(Principal::system().scope(), TxMode::Read)
-        .await
-        .unwrap();
-    let kept = read
-        .find::<austa_store::model::Organization>(org.id)
-        .await
-        .unwrap()
-        .unwrap();
+    let kept = read_organization(&reopened, org.id).await.unwrap();
     assert_eq!(kept.name, marker);
 }
 
@@ -267,12 +275,7 @@ async fn a_long_read_neither_stalls_sqlite_writers_nor_keeps_the_wal_large() {
             let mut org = austa_store_conformance::fixtures::organization();
             org.settings = serde_json::json!({"padding": "x".repeat(size)});
             let started = Instant::now();
-            let mut tx = store
-                .begin(Principal::system().scope(), TxMode::Write)
-                .await
-                .unwrap();
-            tx.create(&org).await.unwrap();
-            tx.commit().await.unwrap();
+            commit_organization(store, &org).await;
             started.elapsed()
         }
     };
@@ -360,33 +363,10 @@ async fn a_dropped_sqlite_transaction_rolls_back_and_frees_its_connection() {
             .unwrap();
         tx.create(&org).await.unwrap();
         drop(tx);
-        let mut read = store
-            .begin(Principal::system().scope(), TxMode::Read)
-            .await
-            .unwrap();
-        assert!(
-            read.find::<austa_store::model::Organization>(org.id)
-                .await
-                .unwrap()
-                .is_none()
-        );
+        assert!(read_organization(&store, org.id).await.is_none());
     }
-    let mut tx = store
-        .begin(Principal::system().scope(), TxMode::Write)
-        .await
-        .unwrap();
-    tx.create(&org).await.unwrap();
-    tx.commit().await.unwrap();
-    let mut read = store
-        .begin(Principal::system().scope(), TxMode::Read)
-        .await
-        .unwrap();
-    assert!(
-        read.find::<austa_store::model::Organization>(org.id)
-            .await
-            .unwrap()
-            .is_some()
-    );
+    commit_organization(&store, &org).await;
+    assert!(read_organization(&store, org.id).await.is_some());
 }
 
 /// The in-memory database is one database for all of the store's connections (schema and data).
@@ -395,35 +375,12 @@ async fn the_sqlite_memory_store_keeps_one_database() {
     let store = SqliteStore::memory().await.unwrap();
     store.migrate_up(None).await.unwrap();
     let org = austa_store_conformance::fixtures::organization();
-    let mut tx = store
-        .begin(Principal::system().scope(), TxMode::Write)
-        .await
-        .unwrap();
-    tx.create(&org).await.unwrap();
-    tx.commit().await.unwrap();
-    let mut read = store
-        .begin(Principal::system().scope(), TxMode::Read)
-        .await
-        .unwrap();
-    assert!(
-        read.find::<austa_store::model::Organization>(org.id)
-            .await
-            .unwrap()
-            .is_some()
-    );
+    commit_organization(&store, &org).await;
+    assert!(read_organization(&store, org.id).await.is_some());
     // A second memory store is a different database.
     let other = SqliteStore::memory().await.unwrap();
     other.migrate_up(None).await.unwrap();
-    let mut read = other
-        .begin(Principal::system().scope(), TxMode::Read)
-        .await
-        .unwrap();
-    assert!(
-        read.find::<austa_store::model::Organization>(org.id)
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(read_organization(&other, org.id).await.is_none());
 }
 
 #[tokio::test]
