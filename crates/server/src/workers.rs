@@ -1,5 +1,6 @@
 //! Background work of `austa serve`: processing queued jobs (WhatsApp notifications, the assistant),
-//! sending medication reminders, signing audit checkpoints, and re-encrypting after key rotations.
+//! sending medication reminders, signing audit checkpoints, re-encrypting after key rotations, and
+//! deleting the security records that have outlived their retention.
 //! Each loop survives its own errors (logged, retried next round) and stops on shutdown.
 
 use std::sync::Arc;
@@ -19,6 +20,9 @@ pub const EXPIRY_INTERVAL: Duration = Duration::from_secs(300);
 /// Medication reminders are due to the minute.
 pub const REMINDER_INTERVAL: Duration = Duration::from_secs(30);
 pub const ROTATION_INTERVAL: Duration = Duration::from_secs(5);
+/// Expired sessions, login attempts and codes, and old idempotent responses are deleted hourly
+/// (`service/retention.rs`); the first round runs at start.
+pub const RETENTION_INTERVAL: Duration = Duration::from_secs(3600);
 /// How often an idle worker looks for queued jobs.
 pub const JOB_POLL_INTERVAL: Duration = Duration::from_millis(250);
 const ROTATION_BATCH: u32 = 200;
@@ -102,6 +106,25 @@ pub fn spawn(services: Arc<Services>) -> Workers {
                         Ok(0) => {}
                         Ok(n) => tracing::info!(alerts = n, "authorization deadline alerts raised"),
                         Err(e) => tracing::error!(error = %e, "authorization deadline alerts failed"),
+                    }
+                }
+            }
+        })),
+        tokio::spawn(every(RETENTION_INTERVAL, stopped.clone(), {
+            let services = services.clone();
+            move || {
+                let services = services.clone();
+                async move {
+                    match crate::service::retention::purge_expired(&services).await {
+                        Ok(purged) if purged.total() == 0 => {}
+                        Ok(purged) => tracing::info!(
+                            sessions = purged.sessions,
+                            login_attempts = purged.login_attempts,
+                            login_codes = purged.login_codes,
+                            idempotent_responses = purged.idempotent_responses,
+                            "expired security records deleted"
+                        ),
+                        Err(e) => tracing::error!(error = %e, "deleting expired security records failed"),
                     }
                 }
             }

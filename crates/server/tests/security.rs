@@ -611,3 +611,179 @@ async fn checkpoints_copied_outside_the_database_catch_a_truncation_hidden_insid
     assert_eq!(bad.chain_id, chain_id);
     let _ = std::fs::remove_file(log);
 }
+
+// ---------------------------------------------------------------------------------------------
+
+on_both_backends!(expired_security_records_are_purged_and_live_ones_kept);
+async fn expired_security_records_are_purged_and_live_ones_kept(env: Env) {
+    use austa_domain::EntityId;
+    use austa_domain::ids::*;
+    use austa_server::service::auth;
+    use austa_server::service::retention::{self, Purged};
+    use time::Duration;
+
+    let s = env.services.clone();
+    let demo = seed::demo(&s).await.unwrap();
+    let org = demo.organization_id;
+    let password = demo.logins.unwrap()["password"].as_str().unwrap().to_owned();
+    let client = auth::Client {
+        ip_address: Some("198.51.100.7".into()),
+        user_agent: None,
+        request_id: None,
+    };
+    let issued = auth::login(
+        &s,
+        &client,
+        auth::Credentials {
+            email: "medico@demo.austa.care".into(),
+            password: password.into(),
+            totp: None,
+            organization_id: Some(org),
+        },
+    )
+    .await
+    .unwrap();
+    let doctor = all::<User>(&s)
+        .await
+        .into_iter()
+        .find(|u| u.email.as_deref() == Some("medico@demo.austa.care"))
+        .unwrap();
+
+    // Each kind of record once just past its retention and once just short of it.
+    let now = s.clock.now();
+    let ago = |d: Duration| now - d;
+    let session = |expired: Duration| Session {
+        id: SessionId::generate(),
+        organization_id: org,
+        user_id: doctor.id,
+        role: Role::Provider,
+        token_hash: uuid::Uuid::now_v7().as_bytes().repeat(2),
+        expires_at: ago(expired),
+        last_seen_at: ago(expired),
+        revoked_at: None,
+        ip_address: Some("198.51.100.7".into()),
+        user_agent: None,
+        totp_step: None,
+        created_at: ago(expired + Duration::hours(12)),
+        updated_at: ago(expired),
+        deleted_at: None,
+    };
+    let attempt = |age: Duration| LoginAttempt {
+        id: LoginAttemptId::generate(),
+        organization_id: Some(org),
+        account_hash: vec![7; 32],
+        ip_address: Some("198.51.100.7".into()),
+        succeeded: false,
+        occurred_at: ago(age),
+        created_at: ago(age),
+        updated_at: ago(age),
+        deleted_at: None,
+    };
+    let code = |expired: Duration| OtpChallenge {
+        id: OtpChallengeId::generate(),
+        organization_id: org,
+        user_id: doctor.id,
+        code_hash: vec![3; 32],
+        attempts: 0,
+        expires_at: ago(expired),
+        consumed_at: None,
+        whatsapp_message_id: None,
+        created_at: ago(expired + Duration::minutes(5)),
+        updated_at: ago(expired),
+        deleted_at: None,
+    };
+    let response = |age: Duration| IdempotencyKey {
+        id: IdempotencyKeyId::generate(),
+        organization_id: Some(org),
+        actor_key: format!("{org}/user:{}", doctor.id),
+        idempotency_key: uuid::Uuid::now_v7().to_string(),
+        request_hash: vec![5; 32],
+        status_code: Some(201),
+        response_encrypted: Some(vec![6; 48]),
+        created_at: ago(age),
+        updated_at: ago(age),
+        deleted_at: None,
+    };
+    let minute = Duration::minutes(1);
+    let (old_session, live_session) = (
+        session(retention::SESSION_KEPT_AFTER_EXPIRY + minute),
+        session(retention::SESSION_KEPT_AFTER_EXPIRY - minute),
+    );
+    let (old_attempt, live_attempt) = (
+        attempt(retention::LOGIN_ATTEMPTS_KEPT + minute),
+        attempt(retention::LOGIN_ATTEMPTS_KEPT - minute),
+    );
+    let (old_code, live_code) = (
+        code(retention::LOGIN_CODE_KEPT_AFTER_EXPIRY + minute),
+        code(retention::LOGIN_CODE_KEPT_AFTER_EXPIRY - minute),
+    );
+    let (old_response, live_response) = (
+        response(retention::IDEMPOTENT_RESPONSE_KEPT + minute),
+        response(retention::IDEMPOTENT_RESPONSE_KEPT - minute),
+    );
+    let scope = Principal::system_for(org).scope();
+    let mut tx = s.store.begin(scope, TxMode::Write).await.unwrap();
+    tx.create(&old_session).await.unwrap();
+    tx.create(&live_session).await.unwrap();
+    tx.create(&old_attempt).await.unwrap();
+    tx.create(&live_attempt).await.unwrap();
+    tx.create(&old_code).await.unwrap();
+    tx.create(&live_code).await.unwrap();
+    tx.create(&old_response).await.unwrap();
+    tx.create(&live_response).await.unwrap();
+    tx.commit().await.unwrap();
+
+    assert_eq!(
+        retention::purge_expired(&s).await.unwrap(),
+        Purged {
+            sessions: 1,
+            login_attempts: 1,
+            login_codes: 1,
+            idempotent_responses: 1
+        }
+    );
+    let mut tx = s.store.begin(scope, TxMode::Read).await.unwrap();
+    assert!(tx.find::<Session>(old_session.id).await.unwrap().is_none());
+    assert!(tx.find::<Session>(live_session.id).await.unwrap().is_some());
+    assert!(tx.find::<Session>(issued.session_id).await.unwrap().is_some());
+    assert!(tx.find::<LoginAttempt>(old_attempt.id).await.unwrap().is_none());
+    assert!(tx.find::<LoginAttempt>(live_attempt.id).await.unwrap().is_some());
+    assert!(tx.find::<OtpChallenge>(old_code.id).await.unwrap().is_none());
+    assert!(tx.find::<OtpChallenge>(live_code.id).await.unwrap().is_some());
+    assert!(
+        tx.find::<IdempotencyKey>(old_response.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        tx.find::<IdempotencyKey>(live_response.id)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    tx.rollback().await.unwrap();
+    assert_eq!(retention::purge_expired(&s).await.unwrap(), Purged::default());
+
+    // The live login still works; once its session has been expired for the retention period,
+    // the next purge deletes it.
+    auth::authenticate(&s, issued.token.expose(), &client)
+        .await
+        .unwrap();
+    let until_purged = issued.expires_at - now + retention::SESSION_KEPT_AFTER_EXPIRY + minute;
+    env.offset
+        .fetch_add(until_purged.whole_seconds(), Ordering::SeqCst);
+    assert_eq!(
+        retention::purge_expired(&s).await.unwrap().sessions,
+        2,
+        "the login's and the other one now past retention"
+    );
+    let mut tx = s.store.begin(scope, TxMode::Read).await.unwrap();
+    assert!(tx.find::<Session>(issued.session_id).await.unwrap().is_none());
+    tx.rollback().await.unwrap();
+    assert!(
+        auth::authenticate(&s, issued.token.expose(), &client)
+            .await
+            .is_err()
+    );
+}

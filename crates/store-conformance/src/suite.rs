@@ -955,6 +955,98 @@ pub async fn database_checks_are_typed(store: &dyn Store) {
     tx.rollback().await.unwrap();
 }
 
+/// Retention: purging removes for good the rows older than a time, oldest first, a bounded number
+/// per call, in the caller's organization only; append-only tables and non-time columns are refused.
+pub async fn purge_by_age(store: &dyn Store) {
+    let a = World::create(store).await;
+    let b = World::create(store).await;
+    let cutoff = now() - Duration::days(30);
+    let attempt = |org: OrganizationId, age_days: i64| {
+        let at = now() - Duration::days(age_days);
+        LoginAttempt {
+            id: LoginAttemptId::generate(),
+            occurred_at: at,
+            created_at: at,
+            updated_at: at,
+            ..fixtures::Security::new(org, a.patient.id, a.staff.id).login_attempt
+        }
+    };
+    let old_a: Vec<LoginAttempt> = (0..5).map(|i| attempt(a.organization.id, 40 + i)).collect();
+    let fresh_a: Vec<LoginAttempt> = (0..2).map(|i| attempt(a.organization.id, i)).collect();
+    let old_b: Vec<LoginAttempt> = (0..3).map(|i| attempt(b.organization.id, 50 + i)).collect();
+    for (world, rows) in [(&a, [&old_a[..], &fresh_a[..]].concat()), (&b, old_b.clone())] {
+        let mut tx = store.begin(world.scope(), TxMode::Write).await.unwrap();
+        for row in &rows {
+            tx.create(row).await.unwrap();
+        }
+        tx.commit().await.unwrap();
+    }
+    // A soft-deleted row is purged like any other.
+    let mut tx = store.begin(a.scope(), TxMode::Write).await.unwrap();
+    tx.soft_delete::<LoginAttempt>(old_a[4].id, now()).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let purge = async |scope, limit| {
+        let mut tx = store.begin(scope, TxMode::Write).await.unwrap();
+        let n = tx
+            .purge::<LoginAttempt>("occurred_at", cutoff, limit)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        n
+    };
+    assert_eq!(purge(a.scope(), 2).await, 2, "at most the limit");
+    let mut tx = store.begin(a.scope(), TxMode::Read).await.unwrap();
+    for oldest in [old_a[4].id, old_a[3].id] {
+        assert!(
+            tx.find::<LoginAttempt>(oldest).await.unwrap().is_none(),
+            "oldest first"
+        );
+    }
+    assert!(tx.find::<LoginAttempt>(old_a[0].id).await.unwrap().is_some());
+    tx.rollback().await.unwrap();
+    assert_eq!(purge(a.scope(), 500).await, 3);
+    assert_eq!(purge(a.scope(), 500).await, 0, "nothing older is left");
+
+    let mut tx = store
+        .begin(Principal::system().scope(), TxMode::Read)
+        .await
+        .unwrap();
+    for row in &fresh_a {
+        assert!(
+            tx.find::<LoginAttempt>(row.id).await.unwrap().is_some(),
+            "newer rows stay"
+        );
+    }
+    for row in &old_b {
+        assert!(
+            tx.find::<LoginAttempt>(row.id).await.unwrap().is_some(),
+            "another organization's rows stay"
+        );
+    }
+    tx.rollback().await.unwrap();
+    assert_eq!(
+        purge(Principal::system().scope(), 500).await,
+        3,
+        "the platform purges every organization"
+    );
+
+    let mut tx = store.begin(a.scope(), TxMode::Write).await.unwrap();
+    assert!(matches!(
+        tx.purge::<AuditLog>("occurred_at", now(), 10).await,
+        Err(StoreError::AppendOnly { .. })
+    ));
+    assert!(matches!(
+        tx.purge::<LoginAttempt>("ip_address", now(), 10).await,
+        Err(StoreError::UnknownColumn { .. })
+    ));
+    assert!(matches!(
+        tx.purge::<LoginAttempt>("nope", now(), 10).await,
+        Err(StoreError::UnknownColumn { .. })
+    ));
+    tx.rollback().await.unwrap();
+}
+
 /// A transaction that is not committed leaves nothing behind.
 pub async fn rollback_discards(store: &dyn Store) {
     let w = World::create(store).await;
@@ -976,6 +1068,7 @@ pub async fn run_all(store: &dyn Store) {
     rollback_discards(store).await;
     list_filters_and_locks(store).await;
     batch_insert(store).await;
+    purge_by_age(store).await;
 }
 
 /// The authorization state machine and the approval rule hold in the database too: a decision

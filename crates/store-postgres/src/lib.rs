@@ -348,6 +348,17 @@ impl Tx for PgTx {
         sql::paginate(self.fetch(table, stmt).await?, query)
     }
 
+    async fn purge_rows(
+        &mut self,
+        table: &'static TableDef,
+        column: &str,
+        before: OffsetDateTime,
+        limit: u32,
+    ) -> StoreResult<u64> {
+        let stmt = sql::purge(Dialect::Postgres, table, &self.scope, column, before, limit)?;
+        self.execute(table, stmt).await
+    }
+
     async fn commit(self: Box<Self>) -> StoreResult<()> {
         self.tx.commit().await.map_err(map_error)
     }

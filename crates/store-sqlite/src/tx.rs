@@ -191,6 +191,17 @@ impl Tx for SqliteTx {
         sql::paginate(self.fetch(table, stmt)?, query)
     }
 
+    async fn purge_rows(
+        &mut self,
+        table: &'static TableDef,
+        column: &str,
+        before: OffsetDateTime,
+        limit: u32,
+    ) -> StoreResult<u64> {
+        let stmt = sql::purge(Dialect::Sqlite, table, &self.scope, column, before, limit)?;
+        self.execute(table, stmt)
+    }
+
     async fn commit(self: Box<Self>) -> StoreResult<()> {
         // In WAL mode with `synchronous = NORMAL` a commit appends to the WAL without flushing it,
         // and never checkpoints (`checkpoint.rs`), so it runs inline like any statement.

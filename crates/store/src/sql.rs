@@ -387,6 +387,43 @@ pub fn soft_delete(
     Ok(b.finish(sql))
 }
 
+/// Removes for good up to `limit` rows whose `column` (a time) is before `before`, oldest first:
+/// `DELETE … WHERE id IN (SELECT id … LIMIT n)`, so a purge runs in short transactions. Only
+/// mutable tables: append-only ones (ledgers, the audit log) are never purged.
+pub fn purge(
+    dialect: Dialect,
+    table: &TableDef,
+    scope: &TenantScope,
+    column: &str,
+    before: OffsetDateTime,
+    limit: u32,
+) -> StoreResult<Statement> {
+    if table.mutability != Mutability::Mutable {
+        return Err(StoreError::AppendOnly { table: table.name });
+    }
+    let column = match table.column(column) {
+        Some((_, c)) if c.kind == Kind::Time => c.name,
+        _ => {
+            return Err(StoreError::UnknownColumn {
+                table: table.name,
+                column: column.into(),
+            });
+        }
+    };
+    let mut b = Builder::new(dialect);
+    let p_before = b.bind(Kind::Time, Value::Time(crate::value::to_stored_precision(before)));
+    let tenant = b.tenant_condition(table, scope);
+    let p_limit = b.bind(
+        Kind::Int,
+        Value::Int(i64::from(limit.clamp(1, ListQuery::MAX_LIMIT))),
+    );
+    let sql = format!(
+        "DELETE FROM {t} WHERE id IN (SELECT id FROM {t} WHERE {column} < {p_before}{tenant} ORDER BY {column} LIMIT {p_limit})",
+        t = table.name
+    );
+    Ok(b.finish(sql))
+}
+
 /// Selects `limit + 1` rows so the caller knows whether a next page exists.
 pub fn list(
     dialect: Dialect,

@@ -110,6 +110,15 @@ pub trait Tx: Send {
         table: &'static TableDef,
         query: &ListQuery,
     ) -> StoreResult<Page<Vec<Value>>>;
+    /// Deletes for good up to `limit` rows of a mutable table whose time `column` is before
+    /// `before` (retention; see [`crate::sql::purge`]); returns how many.
+    async fn purge_rows(
+        &mut self,
+        table: &'static TableDef,
+        column: &str,
+        before: OffsetDateTime,
+        limit: u32,
+    ) -> StoreResult<u64>;
     async fn commit(self: Box<Self>) -> StoreResult<()>;
     async fn rollback(self: Box<Self>) -> StoreResult<()>;
 }
@@ -170,6 +179,15 @@ impl dyn Tx + '_ {
 
     pub async fn soft_delete<E: Entity>(&mut self, id: E::Id, at: OffsetDateTime) -> StoreResult<()> {
         self.soft_delete_row(E::TABLE, id.as_uuid(), at).await
+    }
+
+    pub async fn purge<E: Entity>(
+        &mut self,
+        column: &str,
+        before: OffsetDateTime,
+        limit: u32,
+    ) -> StoreResult<u64> {
+        self.purge_rows(E::TABLE, column, before, limit).await
     }
 
     pub async fn list<E: Entity>(&mut self, query: &ListQuery) -> StoreResult<Page<E>> {

@@ -1,5 +1,5 @@
 //! `Idempotency-Key` on creating requests (Stripe's semantics): the first response is stored, sealed,
-//! for 24 hours and replayed to a retry with the same key and body; the same key with another body is
+//! for 24 hours (then purged, `service/retention.rs`) and replayed to a retry with the same key and body; the same key with another body is
 //! refused (422), and a retry while the first is still running gets 409. Failed requests free the key.
 
 use austa_crypto::envelope::Field;
@@ -16,7 +16,7 @@ use crate::context::{Actor, Services};
 use crate::error::{Error, Result};
 
 const RESPONSE_FIELD: Field = Field::new("idempotency_keys", "response_encrypted");
-const KEPT_FOR: time::Duration = time::Duration::hours(24);
+const KEPT_FOR: time::Duration = crate::service::retention::IDEMPOTENT_RESPONSE_KEPT;
 
 fn actor_key(actor: &Actor) -> String {
     let org = actor

@@ -25,6 +25,7 @@ pub mod patients;
 pub mod points;
 pub mod providers;
 pub mod reminders;
+pub mod retention;
 pub mod staff;
 pub mod webhooks;
 
