@@ -149,7 +149,7 @@ pub struct Words<'a> {
     /// The form used by the model: the resolved word, or the expanded surface.
     pub forms: Vec<&'a str>,
     /// Each token's number, read once (digits or words; see [`Words::number`]).
-    numbers: Vec<Option<f64>>,
+    numbers: Vec<Option<(f64, usize)>>,
 }
 
 impl<'a> Words<'a> {
@@ -218,39 +218,67 @@ impl<'a> Words<'a> {
 
     /// A number in digits, or written in words: `dezoito por doze`, `uns vinte comprimidos`,
     /// `sessenta e quatro`, `cento e vinte por oitenta`. Words below ten count only after `por`/`x`
-    /// (`doze por oito`): elsewhere they are mostly counts and articles ("dois comprimidos").
+    /// (`doze por oito`) or inside a compound: elsewhere they are mostly counts and articles
+    /// ("dois comprimidos"). A compound's value is on its first token; the others have none.
     pub fn number(&self, i: usize) -> Option<f64> {
+        self.number_span(i).map(|(value, _)| value)
+    }
+
+    /// The number starting at token `i` and how many tokens it spans (`cento e vinte`: 3).
+    pub fn number_span(&self, i: usize) -> Option<(f64, usize)> {
         self.numbers.get(i).copied().flatten()
     }
 
-    fn read_number(&self, i: usize) -> Option<f64> {
-        if let Kind::Number(v) = self.folded.tokens.get(i)?.kind {
-            return Some(v);
-        }
-        let word = |j: usize| crate::text::number_word(self.form(j));
-        let form = self.form(i);
-        // The units of a compound were read with its tens.
-        if i >= 2 && self.is(i - 1, "e") && (word(i - 2).is_some_and(|t| t >= 20) || self.is(i - 2, "cento"))
-        {
+    fn read_number(&self, i: usize) -> Option<(f64, usize)> {
+        // The rest of a compound was read with its first word.
+        if i >= 2 && self.is(i - 1, "e") && self.hundreds_or_tens(i - 2) {
             return None;
         }
-        if form == "cento" {
-            return self
-                .is(i + 1, "e")
-                .then(|| self.read_number(i + 2))
-                .flatten()
-                .map(|rest| 100.0 + rest);
+        self.read_number_at(i, false)
+    }
+
+    /// Whether token `i` can start a compound (`vinte e …`, `cento e …`, `duzentos e …`).
+    fn hundreds_or_tens(&self, i: usize) -> bool {
+        self.is(i, "cento")
+            || crate::text::number_word(self.form(i)).is_some_and(|n| n >= 20 && n % 10 == 0 && n != 100)
+    }
+
+    /// The number whose first token is `i`; `in_compound` once inside one (`cento e cinco`).
+    fn read_number_at(&self, i: usize, in_compound: bool) -> Option<(f64, usize)> {
+        if let Kind::Number(v) = self.folded.tokens.get(i)?.kind {
+            return (!in_compound).then_some((v, 1));
         }
-        let n = word(i)?;
-        if n >= 20
+        let (n, hundreds) = match self.form(i) {
+            "cento" => (100, true),
+            form => {
+                let n = crate::text::number_word(form)?;
+                (n, n > 100)
+            }
+        };
+        if hundreds {
+            if in_compound {
+                return None; // `cento e duzentos` is no number
+            }
+            let rest = self
+                .is(i + 1, "e")
+                .then(|| self.read_number_at(i + 2, true))
+                .flatten()
+                .filter(|(rest, _)| *rest < 100.0);
+            return match rest {
+                Some((rest, len)) => Some((f64::from(n) + rest, 2 + len)),
+                // `cento` alone is no number (`cem` is); `duzentos` is.
+                None => (n > 100).then_some((f64::from(n), 1)),
+            };
+        }
+        if (20..100).contains(&n)
             && n % 10 == 0
             && self.is(i + 1, "e")
-            && let Some(unit) = word(i + 2).filter(|u| *u < 10)
+            && let Some(unit) = crate::text::number_word(self.form(i + 2)).filter(|u| *u < 10)
         {
-            return Some(f64::from(n + unit));
+            return Some((f64::from(n + unit), 3));
         }
         let after_by = i > 0 && (self.is(i - 1, "por") || self.is(i - 1, "x"));
-        (n >= 10 || (n >= 2 && after_by)).then_some(f64::from(n))
+        (n >= 10 || (n >= 2 && after_by) || (n >= 1 && in_compound)).then_some((f64::from(n), 1))
     }
 }
 

@@ -274,6 +274,14 @@ pub fn number_word(w: &str) -> Option<u32> {
         "oitenta" => 80,
         "noventa" => 90,
         "cem" => 100,
+        "duzentos" | "duzentas" => 200,
+        "trezentos" | "trezentas" => 300,
+        "quatrocentos" | "quatrocentas" => 400,
+        "quinhentos" | "quinhentas" => 500,
+        "seiscentos" | "seiscentas" => 600,
+        "setecentos" | "setecentas" => 700,
+        "oitocentos" | "oitocentas" => 800,
+        "novecentos" | "novecentas" => 900,
         _ => return None,
     })
 }

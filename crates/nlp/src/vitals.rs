@@ -196,7 +196,9 @@ pub fn extract(words: &Words) -> Vec<Vital> {
             continue;
         }
         if let Some(v) = single(words, i) {
-            used[i] = true;
+            for u in used.iter_mut().take(v.end).skip(v.start) {
+                *u = true;
+            }
             out.push(v);
         }
         i += 1;
@@ -219,9 +221,9 @@ fn cue_kind(word: &str) -> Option<VitalKind> {
         .map(|(k, _)| *k)
 }
 
-/// The kind named by the closest cue word before the number (same sentence, a few words), or
-/// failing that just after it (`39 de febre`).
-fn nearest_cue(words: &Words, i: usize) -> Option<VitalKind> {
+/// The kind named by the closest cue word before the number at `i` (same sentence, a few words),
+/// or failing that just after it, from `after` on (`39 de febre`).
+fn nearest_cue(words: &Words, i: usize, after: usize) -> Option<VitalKind> {
     let mut j = i;
     while j > 0 && i - j < CUE_WINDOW {
         if words.boundary_before(j) == Boundary::Sentence {
@@ -232,7 +234,7 @@ fn nearest_cue(words: &Words, i: usize) -> Option<VitalKind> {
             return Some(k);
         }
     }
-    (i + 1..(i + 4).min(words.len()))
+    (after..(after + 3).min(words.len()))
         .take_while(|&j| words.boundary_before(j) != Boundary::Sentence && words.number(j).is_none())
         .find_map(|j| cue_kind(words.form(j)))
 }
@@ -256,21 +258,23 @@ fn sentence_has(words: &Words, i: usize, cues: &[&str]) -> bool {
 }
 
 fn blood_pressure(words: &Words, i: usize) -> Option<Vital> {
-    let sys = words.number(i)?;
-    let sep = words.folded.tokens.get(i + 1)?;
+    let (sys, sys_len) = words.number_span(i)?;
+    let at = i + sys_len; // the separator
+    let sep = words.folded.tokens.get(at)?;
     if sep.before == Boundary::Sentence {
         return None;
     }
     let (sep_word, strong) = match sep.kind {
         Kind::Slash => ("/", false),
-        Kind::Word => match words.form(i + 1) {
+        Kind::Word => match words.form(at) {
             "por" | "x" => ("por", true),
+            // `cento e vinte e oito`: the `e` of a compound was read with it.
             "e" => ("e", false),
             _ => return None,
         },
         _ => return None,
     };
-    let dia = words.number(i + 2)?;
+    let (dia, dia_len) = words.number_span(at + 1)?;
     let context = sentence_has(words, i, PRESSURE_CUES);
     let (s, d) = if (70.0..=300.0).contains(&sys) && (30.0..=200.0).contains(&dia) {
         (sys, dia)
@@ -287,16 +291,16 @@ fn blood_pressure(words: &Words, i: usize) -> Option<Vital> {
     if !(full_form || strong || context) {
         return None;
     }
+    let mut end = at + 1 + dia_len;
     if sep_word == "/"
         && words
             .folded
             .tokens
-            .get(i + 3)
+            .get(end)
             .is_some_and(|t| t.kind == Kind::Slash)
     {
         return None; // a date: 12/08/2026
     }
-    let mut end = i + 3;
     if words.is(end, "mmhg") {
         end += 1;
     }
@@ -310,20 +314,22 @@ fn blood_pressure(words: &Words, i: usize) -> Option<Vital> {
 }
 
 fn single(words: &Words, i: usize) -> Option<Vital> {
-    let v = words.number(i)?;
-    let next = words.form(i + 1);
+    let (v, len) = words.number_span(i)?;
+    // `after` is the first token past the number (`oitenta e cinco` spans three).
+    let after = i + len;
+    let next = words.form(after);
     let unit_glued = words
         .folded
         .tokens
-        .get(i + 1)
+        .get(after)
         .is_some_and(|t| t.before == Boundary::None);
-    if next == "mg" && (10.0..=1000.0).contains(&v) && words.form(i + 3) == "dl" {
+    if next == "mg" && (10.0..=1000.0).contains(&v) && words.form(after + 2) == "dl" {
         return Some(Vital {
             kind: VitalKind::Glucose,
             value: v,
             diastolic: 0.0,
             start: i,
-            end: i + 4,
+            end: after + 3,
         });
     }
     let vital = |kind, end| {
@@ -341,42 +347,42 @@ fn single(words: &Words, i: usize) -> Option<Vital> {
     }
 
     if WEIGHT_UNITS.contains(&next) && unit_glued && (1.0..=350.0).contains(&v) {
-        return vital(VitalKind::Weight, i + 2);
+        return vital(VitalKind::Weight, after + 1);
     }
     if next == "bpm" && (20.0..=260.0).contains(&v) {
-        return vital(VitalKind::HeartRate, i + 2);
+        return vital(VitalKind::HeartRate, after + 1);
     }
     if (next == "graus" || next == "grau" || next == "c") && (34.0..=43.5).contains(&v) {
-        return vital(VitalKind::Temperature, i + 2);
+        return vital(VitalKind::Temperature, after + 1);
     }
     // Otherwise the nearest cue word decides the kind: `spo2 97 fc 65` is a saturation and a
     // heart rate, not two saturations.
-    let kind = nearest_cue(words, i);
+    let kind = nearest_cue(words, i, after);
     match kind {
         Some(VitalKind::Temperature) if (34.0..=43.5).contains(&v) => {
-            return vital(VitalKind::Temperature, i + 1);
+            return vital(VitalKind::Temperature, after);
         }
         Some(VitalKind::Glucose) if (20.0..=900.0).contains(&v) && v.fract() == 0.0 => {
-            return vital(VitalKind::Glucose, i + 1);
+            return vital(VitalKind::Glucose, after);
         }
         Some(VitalKind::OxygenSaturation) if (50.0..=100.0).contains(&v) => {
-            return vital(VitalKind::OxygenSaturation, i + 1);
+            return vital(VitalKind::OxygenSaturation, after);
         }
         Some(VitalKind::HeartRate) if (25.0..=250.0).contains(&v) && v.fract() == 0.0 => {
-            return vital(VitalKind::HeartRate, i + 1);
+            return vital(VitalKind::HeartRate, after);
         }
         Some(VitalKind::Weight) if (2.0..=350.0).contains(&v) => {
             let end = if WEIGHT_UNITS.contains(&next) {
-                i + 2
+                after + 1
             } else {
-                i + 1
+                after
             };
             return vital(VitalKind::Weight, end);
         }
         _ => {}
     }
     if WEIGHT_UNITS.contains(&next) && (1.0..=350.0).contains(&v) {
-        return vital(VitalKind::Weight, i + 2);
+        return vital(VitalKind::Weight, after + 1);
     }
     None
 }
@@ -443,6 +449,14 @@ mod tests {
             vec![("blood_pressure", "180/120".to_owned())]
         );
         assert_eq!(
+            vitals("minha pressao ta cento e vinte por oitenta"),
+            vec![("blood_pressure", "120/80".to_owned())]
+        );
+        assert_eq!(
+            vitals("pressao cento e quarenta por noventa"),
+            vec![("blood_pressure", "140/90".to_owned())]
+        );
+        assert_eq!(
             vitals("doze por oito a pressao"),
             vec![("blood_pressure", "120/80".to_owned())]
         );
@@ -453,6 +467,26 @@ mod tests {
         assert_eq!(
             vitals("peso deu sessenta e quatro"),
             vec![("weight", "64".to_owned())]
+        );
+        assert_eq!(
+            vitals("glicemia deu duzentos e cinquenta e cinco"),
+            vec![("glucose", "255".to_owned())]
+        );
+        assert_eq!(
+            vitals("glicemia cento e cinco em jejum"),
+            vec![("glucose", "105".to_owned())]
+        );
+        assert_eq!(
+            vitals("saturacao oitenta e nove e batimento cento e dez"),
+            vec![
+                ("oxygen_saturation", "89".to_owned()),
+                ("heart_rate", "110".to_owned())
+            ],
+            "each compound is read whole, once"
+        );
+        assert!(
+            vitals("glicemia deu cento e poucos").is_empty(),
+            "`cento` alone is no number"
         );
         assert!(
             vitals("tomo dois comprimidos de pressao").is_empty(),

@@ -387,8 +387,15 @@ proptest! {
         Just("dor"), Just("peito"), Just("nao"), Just("sem"), Just("febre"), Just("13"), Just("por"),
         Just("8"), Just("/"), Just("39,5"), Just("kg"), Just("glicemia"), Just("ha"), Just("dias"),
         Just("tomei"), Just("dorflex"), Just("?"), Just("."), Just("🙏"), Just("x"), Just("desde"),
+        Just("cento"), Just("e"), Just("vinte"), Just("oitenta"), Just("oito"), Just("duzentos"),
+        Just("pressao"), Just("saturacao"),
     ], 0..40)) {
-        let a = analyze(&words.join(" "));
+        let text = words.join(" ");
+        let a = analyze(&text);
         prop_assert!((0.0..=1.0).contains(&a.confidence));
+        let folded = austa_nlp::text::fold(&text);
+        for e in &a.entities {
+            prop_assert!(folded.contains(&e.text), "{:?} not in {:?}", e.text, folded);
+        }
     }
 }
