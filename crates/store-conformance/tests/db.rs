@@ -322,6 +322,53 @@ async fn a_long_read_neither_stalls_sqlite_writers_nor_keeps_the_wal_large() {
     }
 }
 
+/// Under commits back to back, a passive checkpoint never finds the WAL fully copied at the start of
+/// a write, so SQLite never starts the WAL over and its file only grows; the checkpoint thread's
+/// `RESTART` past 64 MiB is what bounds it. Rewrites one 256 KiB row (64 overflow pages per commit)
+/// until four times that limit has gone through the WAL. The file must have been cut back at least
+/// once (a restarted WAL is truncated to the limit by its next commit) and never have held
+/// everything written. How far past the limit it peaks depends on how much the writer commits in a
+/// checkpoint interval, which on a busy machine varies too much to assert.
+#[tokio::test]
+async fn steady_sqlite_commits_do_not_grow_the_wal_without_bound() {
+    const LIMIT: u64 = 64 * 1024 * 1024;
+    const ROW: usize = 256 * 1024;
+    let (store, dir) = sqlite().await;
+    store.migrate_up(None).await.unwrap();
+    let wal = dir.path().join("austa.db-wal");
+    let wal_size = || std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+    let mut org = austa_store_conformance::fixtures::organization();
+    commit_organization(&store, &org).await;
+    let (mut written, mut largest, mut previous, mut cut_back) = (0u64, 0u64, 0u64, 0u32);
+    let mut round = 0u32;
+    while written < 4 * LIMIT {
+        round += 1;
+        // A new value every time, so every commit rewrites every page of the row.
+        let fill = char::from(b'a' + (round % 26) as u8);
+        org.settings = serde_json::json!({"padding": fill.to_string().repeat(ROW)});
+        let mut tx = store
+            .begin(Principal::system().scope(), TxMode::Write)
+            .await
+            .unwrap();
+        tx.update(&org).await.unwrap();
+        tx.commit().await.unwrap();
+        written += ROW as u64;
+        let size = wal_size();
+        if size < previous {
+            cut_back += 1;
+        }
+        (previous, largest) = (size, largest.max(size));
+    }
+    assert!(
+        cut_back >= 1,
+        "the WAL file never shrank ({largest} bytes at most)"
+    );
+    assert!(
+        largest < written,
+        "the WAL held everything written ({largest} bytes)"
+    );
+}
+
 /// Another process holding SQLite's write lock makes a writer wait, not fail — and the wait does not
 /// hold up the runtime (this test runs on one thread: the holder's release below must still run).
 #[tokio::test]

@@ -268,7 +268,13 @@ impl Store for SqliteStore {
         };
         let conn = match mode {
             TxMode::Read => self.connections.acquire().await?,
-            TxMode::Write => self.writes.acquire().await?,
+            TxMode::Write => {
+                let conn = self.writes.acquire().await?;
+                match &self.checkpointer {
+                    Some(checkpointer) if checkpointer.take_restart() => checkpoint::restart(conn).await?,
+                    _ => conn,
+                }
+            }
         };
         Ok(Box::new(tx::SqliteTx::begin(conn, scope, mode, writer).await?))
     }
