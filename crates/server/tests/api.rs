@@ -4,13 +4,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::sync::{Arc, Mutex};
 
 use austa_crypto::MasterKey;
 use austa_crypto::totp::TotpSecret;
 use austa_domain::enums::Role;
 use austa_domain::ids::OrganizationId;
-use austa_server::app::{self, AppState};
 use austa_server::bootstrap;
 use austa_server::context::{Actor, Clock, Services};
 use austa_server::service::{api_keys, organizations, staff};
@@ -135,22 +136,10 @@ async fn start_with(store: Arc<dyn Store>, options: bootstrap::Options) -> Api {
     )
     .await
     .unwrap();
-    let router = app::router(AppState {
-        services: services.clone(),
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .await
-        .unwrap()
-    });
+    let base = common::serve(&services).await;
     let _ = rustls::crypto::ring::default_provider().install_default();
     Api {
-        base: format!("http://{addr}/api/v1"),
+        base,
         http: reqwest::Client::new(),
         services,
         outbox,

@@ -6,11 +6,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::sync::{Arc, Mutex};
 
 use austa_crypto::MasterKey;
 use austa_domain::enums::{ConsentKind, Role};
-use austa_server::app::{self, AppState};
 use austa_server::bootstrap;
 use austa_server::context::{Actor, Clock, Services};
 use austa_server::service::{api_keys, organizations};
@@ -82,19 +83,7 @@ async fn world_with(store: Arc<dyn Store>, llm: Option<austa_server::llm::LlmCli
     )
     .await
     .unwrap();
-    let router = app::router(AppState {
-        services: services.clone(),
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .await
-        .unwrap()
-    });
+    let base = common::serve_root(&services).await;
     let _ = rustls::crypto::ring::default_provider().install_default();
     let org = organizations::create(
         &services,
@@ -116,7 +105,7 @@ async fn world_with(store: Arc<dyn Store>, llm: Option<austa_server::llm::LlmCli
     .await
     .unwrap();
     let w = World {
-        base: format!("http://{addr}"),
+        base,
         http: reqwest::Client::new(),
         services,
         sent,

@@ -15,6 +15,12 @@ use serde_json::Value;
 
 /// Serves the API on a free local port; returns its base URL (`http://…/api/v1`).
 pub async fn serve(services: &Arc<Services>) -> String {
+    format!("{}/api/v1", serve_root(services).await)
+}
+
+/// Serves the whole application (webhooks, health, metrics and the API) on a free local port;
+/// returns its root URL (`http://…`).
+pub async fn serve_root(services: &Arc<Services>) -> String {
     let router = app::router(AppState {
         services: services.clone(),
     });
@@ -28,7 +34,7 @@ pub async fn serve(services: &Arc<Services>) -> String {
         .await
         .unwrap()
     });
-    format!("http://{addr}/api/v1")
+    format!("http://{addr}")
 }
 
 /// A new organization (a valid CNPJ) and a system API key of it, labelled `label`.
