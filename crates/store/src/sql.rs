@@ -585,6 +585,34 @@ mod tests {
     }
 
     #[test]
+    fn purges_are_scoped_bounded_and_only_by_a_time_column() {
+        let (org, scope) = org_scope();
+        let at = OffsetDateTime::UNIX_EPOCH;
+        let s = purge(Dialect::Postgres, User::TABLE, &scope, "created_at", at, 10_000).unwrap();
+        assert_eq!(
+            s.sql,
+            "DELETE FROM users WHERE id IN (SELECT id FROM users WHERE created_at < $1 \
+             AND organization_id = $2 ORDER BY created_at LIMIT $3)"
+        );
+        assert_eq!(s.binds[1].1, Value::Uuid(org.as_uuid()));
+        assert_eq!(
+            s.binds[2].1,
+            Value::Int(i64::from(ListQuery::MAX_LIMIT)),
+            "at most a page per call"
+        );
+        for column in ["email", "created_at; DROP TABLE users"] {
+            assert!(matches!(
+                purge(Dialect::Sqlite, User::TABLE, &scope, column, at, 10),
+                Err(StoreError::UnknownColumn { .. })
+            ));
+        }
+        assert!(matches!(
+            purge(Dialect::Sqlite, AuditLog::TABLE, &scope, "occurred_at", at, 10),
+            Err(StoreError::AppendOnly { .. })
+        ));
+    }
+
+    #[test]
     fn list_filters_only_known_columns_and_fetches_one_extra_row() {
         let scope = Principal::system().scope();
         let q = ListQuery::first(10).filter("role", Value::Text("patient".into()));
