@@ -259,8 +259,9 @@ async fn the_sqlite_checkpoint_thread_moves_commits_into_the_database_file() {
 }
 
 /// Under steady commits and a long read, the WAL neither holds writers up (a checkpoint that must
-/// wait for the reader gives up within milliseconds) nor keeps its size once the reader is gone (the
-/// checkpoint thread restarts it and the next commit cuts the file back to 64 MiB).
+/// wait for the reader gives up within milliseconds) nor keeps its size once the reader is gone (a
+/// restart before the next write, asked for by the checkpoint thread, lets that write cut the file
+/// back to 64 MiB).
 #[tokio::test]
 async fn a_long_read_neither_stalls_sqlite_writers_nor_keeps_the_wal_large() {
     use std::time::{Duration, Instant};
@@ -300,7 +301,7 @@ async fn a_long_read_neither_stalls_sqlite_writers_nor_keeps_the_wal_large() {
         // lock (one that only waits for it would never stall anybody).
         tokio::time::sleep(Duration::from_millis(2)).await;
         assert!(Instant::now() < deadline, "the WAL never passed 64 MiB");
-        // Past the limit, a second more of writes gives the checkpoint thread its turns to try.
+        // Past the limit, a second more of writes gives the restart its turns to try.
         match past_limit_since {
             None if wal_size() > LIMIT => past_limit_since = Some(Instant::now()),
             Some(since) if since.elapsed() > Duration::from_secs(1) => break,
@@ -323,8 +324,8 @@ async fn a_long_read_neither_stalls_sqlite_writers_nor_keeps_the_wal_large() {
 }
 
 /// Under commits back to back, a passive checkpoint never finds the WAL fully copied at the start of
-/// a write, so SQLite never starts the WAL over and its file only grows; the checkpoint thread's
-/// `RESTART` past 64 MiB is what bounds it. Rewrites one 256 KiB row (64 overflow pages per commit)
+/// a write, so SQLite never starts the WAL over and its file only grows; the `RESTART` that the
+/// next writer runs past 64 MiB, at the checkpoint thread's request, is what bounds it. Rewrites one 256 KiB row (64 overflow pages per commit)
 /// until four times that limit has gone through the WAL. The file must have been cut back at least
 /// once (a restarted WAL is truncated to the limit by its next commit) and never have held
 /// everything written. How far past the limit it peaks depends on how much the writer commits in a

@@ -282,7 +282,7 @@ impl Store for SqliteStore {
     async fn close(&self) {
         self.connections.close();
         self.writes.close();
-        // Waits for the thread's last checkpoint (a restart gives up within 50 ms): shutdown only.
+        // Waits for the thread's last checkpoint (a passive one, which never waits): shutdown only.
         if let Some(checkpointer) = &self.checkpointer {
             checkpointer.stop();
         }
