@@ -44,101 +44,97 @@ impl Workers {
 
 pub fn spawn(services: Arc<Services>) -> Workers {
     let (stop, stopped) = watch::channel(false);
+    let worker = format!("austa-{}-{}", std::process::id(), uuid::Uuid::now_v7().simple());
+    let loop_of = |interval| Loop {
+        services: services.clone(),
+        interval,
+        stopped: stopped.clone(),
+    };
     let tasks = vec![
-        tokio::spawn(every(CHECKPOINT_INTERVAL, stopped.clone(), {
-            let services = services.clone();
-            move || {
-                let services = services.clone();
-                async move {
-                    match checkpoint::sign_new(&services, None).await {
-                        Ok(0) => {}
-                        Ok(n) => tracing::info!(checkpoints = n, "audit checkpoints signed"),
-                        Err(e) => tracing::error!(error = %e, "signing audit checkpoints failed"),
-                    }
-                }
+        loop_of(CHECKPOINT_INTERVAL).spawn(|services| async move {
+            match checkpoint::sign_new(&services, None).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(checkpoints = n, "audit checkpoints signed"),
+                Err(e) => tracing::error!(error = %e, "signing audit checkpoints failed"),
             }
-        })),
-        tokio::spawn(every(JOB_POLL_INTERVAL, stopped.clone(), {
-            let services = services.clone();
-            let worker = format!("austa-{}-{}", std::process::id(), uuid::Uuid::now_v7().simple());
-            move || {
-                let services = services.clone();
-                let worker = worker.clone();
-                async move {
-                    // Drain what is waiting, then sleep until the next poll.
-                    loop {
-                        match crate::job_handlers::run_pending(&services, &worker, 20).await {
-                            Ok(0) => break,
-                            Ok(_) => continue,
-                            Err(e) => {
-                                tracing::error!(error = %e, "processing queued jobs failed");
-                                break;
-                            }
+        }),
+        loop_of(JOB_POLL_INTERVAL).spawn(move |services| {
+            let worker = worker.clone();
+            async move {
+                // Drain what is waiting, then sleep until the next poll.
+                loop {
+                    match crate::job_handlers::run_pending(&services, &worker, 20).await {
+                        Ok(0) => break,
+                        Ok(_) => continue,
+                        Err(e) => {
+                            tracing::error!(error = %e, "processing queued jobs failed");
+                            break;
                         }
                     }
                 }
             }
-        })),
-        tokio::spawn(every(REMINDER_INTERVAL, stopped.clone(), {
-            let services = services.clone();
-            move || {
-                let services = services.clone();
-                async move {
-                    match crate::service::reminders::send_due(&services).await {
-                        Ok(0) => {}
-                        Ok(n) => tracing::info!(doses = n, "medication reminders sent"),
-                        Err(e) => tracing::error!(error = %e, "sending medication reminders failed"),
-                    }
-                }
+        }),
+        loop_of(REMINDER_INTERVAL).spawn(|services| async move {
+            match crate::service::reminders::send_due(&services).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(doses = n, "medication reminders sent"),
+                Err(e) => tracing::error!(error = %e, "sending medication reminders failed"),
             }
-        })),
-        tokio::spawn(every(EXPIRY_INTERVAL, stopped.clone(), {
-            let services = services.clone();
-            move || {
-                let services = services.clone();
-                async move {
-                    match crate::service::authorizations::expire_due(&services).await {
-                        Ok(0) => {}
-                        Ok(n) => tracing::info!(authorizations = n, "authorizations expired"),
-                        Err(e) => tracing::error!(error = %e, "expiring authorizations failed"),
-                    }
-                    match crate::service::authorizations::warn_deadlines(&services).await {
-                        Ok(0) => {}
-                        Ok(n) => tracing::info!(alerts = n, "authorization deadline alerts raised"),
-                        Err(e) => tracing::error!(error = %e, "authorization deadline alerts failed"),
-                    }
-                }
+        }),
+        loop_of(EXPIRY_INTERVAL).spawn(|services| async move {
+            match crate::service::authorizations::expire_due(&services).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(authorizations = n, "authorizations expired"),
+                Err(e) => tracing::error!(error = %e, "expiring authorizations failed"),
             }
-        })),
-        tokio::spawn(every(RETENTION_INTERVAL, stopped.clone(), {
-            let services = services.clone();
-            move || {
-                let services = services.clone();
-                async move {
-                    match crate::service::retention::purge_expired(&services).await {
-                        Ok(purged) if purged.total() == 0 => {}
-                        Ok(purged) => tracing::info!(
-                            sessions = purged.sessions,
-                            login_attempts = purged.login_attempts,
-                            login_codes = purged.login_codes,
-                            idempotent_responses = purged.idempotent_responses,
-                            "expired security records deleted"
-                        ),
-                        Err(e) => tracing::error!(error = %e, "deleting expired security records failed"),
-                    }
-                }
+            match crate::service::authorizations::warn_deadlines(&services).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(alerts = n, "authorization deadline alerts raised"),
+                Err(e) => tracing::error!(error = %e, "authorization deadline alerts failed"),
             }
-        })),
-        tokio::spawn(every(ROTATION_INTERVAL, stopped, move || {
-            let services = services.clone();
-            async move {
-                if let Err(e) = rotation_round(&services).await {
-                    tracing::error!(error = %e, "key rotation round failed");
-                }
+        }),
+        loop_of(RETENTION_INTERVAL).spawn(|services| async move {
+            match crate::service::retention::purge_expired(&services).await {
+                Ok(purged) if purged.total() == 0 => {}
+                Ok(purged) => tracing::info!(
+                    sessions = purged.sessions,
+                    login_attempts = purged.login_attempts,
+                    login_codes = purged.login_codes,
+                    idempotent_responses = purged.idempotent_responses,
+                    "expired security records deleted"
+                ),
+                Err(e) => tracing::error!(error = %e, "deleting expired security records failed"),
             }
-        })),
+        }),
+        loop_of(ROTATION_INTERVAL).spawn(|services| async move {
+            if let Err(e) = rotation_round(&services).await {
+                tracing::error!(error = %e, "key rotation round failed");
+            }
+        }),
     ];
     Workers { stop, tasks }
+}
+
+/// One background loop: a round every `interval`, on the shared services, until shutdown.
+struct Loop {
+    services: Arc<Services>,
+    interval: Duration,
+    stopped: watch::Receiver<bool>,
+}
+
+impl Loop {
+    fn spawn<F, Fut>(self, round: F) -> JoinHandle<()>
+    where
+        F: Fn(Arc<Services>) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
+    {
+        let Loop {
+            services,
+            interval,
+            stopped,
+        } = self;
+        tokio::spawn(every(interval, stopped, move || round(services.clone())))
+    }
 }
 
 async fn rotation_round(services: &Services) -> crate::error::Result<()> {

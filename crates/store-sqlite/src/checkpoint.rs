@@ -60,7 +60,8 @@ impl Checkpointer {
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(map_rusqlite)?;
-        conn.busy_timeout(RESTART_PATIENCE).map_err(map_rusqlite)?;
+        // No busy timeout: a `PASSIVE` checkpoint never waits, and one that finds a lock taken
+        // (another process checkpointing) is simply tried again at the next interval.
         let signal = Arc::new(Signal::default());
         let thread = std::thread::Builder::new()
             .name("sqlite-checkpoint".into())

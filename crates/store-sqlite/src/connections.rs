@@ -97,7 +97,7 @@ impl Connections {
         // connection. Statement journals and sorting space stay in memory (they are small and
         // short-lived; as files they would cost an open and unlink each). Commits never checkpoint:
         // the store's checkpoint thread does (`checkpoint.rs`), and a WAL started over is cut back
-        // to the size at which that thread forces a restart.
+        // to the size past which that thread asks the next writer to restart it.
         conn.execute_batch(&format!(
             "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;
              PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = {};",
